@@ -1,1 +1,5 @@
 export * from './errors.js';
+export * from './devices.js';
+export * from './usage.js';
+export * from './auth.js';
+export * from './health.js';

@@ -1,0 +1,231 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { forEachDatabase } from '../db/testing.js';
+import { buildApp, type App } from './app.js';
+import { AuthService } from '../auth/service.js';
+import { UserStore, SessionStore } from '../auth/store.js';
+import { DeviceStore } from '../db/device-store.js';
+import { UsageStore } from '../usage/store.js';
+import { UsageQueries } from '../usage/queries.js';
+import { DeviceService } from '../discovery/service.js';
+import { LiveFeed } from '../usage/live.js';
+import type { Database } from '../db/open.js';
+
+interface Fixture {
+  app: App;
+  live: LiveFeed;
+  usage: UsageStore;
+  deviceId: number;
+  adminToken: string;
+  viewerToken: string;
+}
+
+async function setup(database: Database): Promise<Fixture> {
+  const db = database.db;
+  const auth = new AuthService(new UserStore(db), new SessionStore(db));
+  const usage = new UsageStore(db, { timeZone: 'UTC' });
+  const devicesRepo = new DeviceStore(db);
+  const devices = new DeviceService(
+    devicesRepo,
+    { totals: async () => new Map((await usage.totals({ kind: 0 })).map((t) => [t.deviceId, t] as const)) },
+    () => true,
+  );
+  const live = new LiveFeed();
+  const app = await buildApp({
+    log: pino({ level: 'silent' }),
+    auth,
+    devices,
+    usage: new UsageQueries(usage, devices),
+    live,
+    health: async () => ({
+      status: 'ok',
+      version: 'test',
+      uptimeSeconds: 0,
+      database: database.kind,
+      warnings: [],
+      accounting: { lastSampleAt: null, wanGapPercent: null },
+    }),
+  });
+  await auth.createUser('root', 'a long admin password', 'admin');
+  await auth.createUser('watcher', 'a long viewer password', 'viewer');
+  const device = await devicesRepo.upsertSeen({
+    mac: '02:50:50:00:00:01',
+    addresses: ['192.168.77.11'],
+    vendor: null,
+    at: new Date('2026-11-25T10:00:00Z'),
+  });
+  const login = async (username: string, password: string) =>
+    (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } })).json().token;
+  return {
+    app,
+    live,
+    usage,
+    deviceId: device.id,
+    adminToken: await login('root', 'a long admin password'),
+    viewerToken: await login('watcher', 'a long viewer password'),
+  };
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+forEachDatabase('API', (target) => {
+  test('every route in the OpenAPI document except health and login refuses anonymous and bogus tokens', async () => {
+    const f = await setup(await target.open());
+    const spec = (await f.app.inject({ url: '/api/v1/openapi.json' })).json();
+    const routes: Array<[string, string]> = [];
+    for (const [path, ops] of Object.entries(spec.paths as Record<string, object>)) {
+      for (const method of Object.keys(ops)) routes.push([method.toUpperCase(), path]);
+    }
+    assert.ok(routes.length >= 8, `expected the documented routes, got ${routes.length}`);
+    const open = new Set(['GET /api/v1/health', 'POST /api/v1/auth/login']);
+    for (const [method, path] of routes) {
+      const url = path.replace('{id}', String(f.deviceId));
+      const key = `${method} ${path}`;
+      if (open.has(key)) continue;
+      for (const headers of [{}, bearer('x'.repeat(43)), { cookie: 'pp_session=forged-session-token-123456' }]) {
+        const res = await f.app.inject({ method: method as 'GET', url, headers, payload: method === 'GET' ? undefined : {} });
+        assert.equal(res.statusCode, 401, `${key} with ${JSON.stringify(headers)} → ${res.statusCode}`);
+        assert.equal(res.json().error.code, 'PP_E_UNAUTHORIZED');
+      }
+    }
+    assert.equal((await f.app.inject({ url: '/api/v1/health' })).statusCode, 200);
+    await f.app.close();
+  });
+
+  test('login: generic error for wrong password or unknown user; cookie and bearer both work; logout ends it', async () => {
+    const f = await setup(await target.open());
+    for (const payload of [
+      { username: 'root', password: 'wrong password!!' },
+      { username: 'nobody', password: 'a long admin password' },
+    ]) {
+      const res = await f.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload });
+      assert.equal(res.statusCode, 401);
+      assert.deepEqual(res.json(), { error: { code: 'PP_E_UNAUTHORIZED', message: 'wrong username or password' } });
+    }
+    const res = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: 'ROOT', password: 'a long admin password' },
+    });
+    assert.equal(res.statusCode, 200);
+    const cookie = String(res.headers['set-cookie']);
+    assert.match(cookie, /pp_session=[^;]+; .*HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    const session = cookie.split(';')[0]!;
+    assert.equal((await f.app.inject({ url: '/api/v1/auth/me', headers: { cookie: session } })).json().username, 'root');
+    const token = res.json().token as string;
+    assert.equal((await f.app.inject({ url: '/api/v1/devices', headers: bearer(token) })).statusCode, 200);
+    assert.equal(
+      (await f.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(token) })).statusCode,
+      204,
+    );
+    assert.equal((await f.app.inject({ url: '/api/v1/devices', headers: bearer(token) })).statusCode, 401);
+    await f.app.close();
+  });
+
+  test('bad input: malformed JSON, unknown device, bucket=century, bad dates, unknown fields → 4xx with a clear message', async () => {
+    const f = await setup(await target.open());
+    const h = { ...bearer(f.adminToken), 'content-type': 'application/json' };
+    let res = await f.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: h, payload: '{"username":' });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().error.code, 'PP_E_BAD_JSON');
+    res = await f.app.inject({ method: 'PATCH', url: `/api/v1/devices/${f.deviceId}`, headers: h, payload: '{name:' });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().error.code, 'PP_E_BAD_JSON');
+    res = await f.app.inject({ method: 'PATCH', url: '/api/v1/devices/999999', headers: h, payload: { name: 'x' } });
+    assert.equal(res.statusCode, 404);
+    assert.match(res.json().error.message, /device 999999 not found/);
+    res = await f.app.inject({ url: '/api/v1/devices/999999/usage', headers: h });
+    assert.equal(res.statusCode, 404);
+    res = await f.app.inject({ url: '/api/v1/devices/abc', headers: h });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().error.code, 'PP_E_VALIDATION');
+    res = await f.app.inject({ url: `/api/v1/devices/${f.deviceId}/usage?bucket=century`, headers: h });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().error.code, 'PP_E_VALIDATION');
+    assert.match(res.json().error.message, /bucket/);
+    res = await f.app.inject({ url: `/api/v1/devices/${f.deviceId}/usage?from=yesterday`, headers: h });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.json().error.message, /from/);
+    res = await f.app.inject({
+      url: `/api/v1/devices/${f.deviceId}/usage?from=2026-11-25T00:00:00Z&to=2026-11-24T00:00:00Z`,
+      headers: h,
+    });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.json().error.message, /from must be before to/);
+    res = await f.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/devices/${f.deviceId}`,
+      headers: h,
+      payload: { name: 'x', admin: true },
+    });
+    assert.equal(res.statusCode, 400);
+    res = await f.app.inject({ url: '/api/v1/nope', headers: h });
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.json().error.code, 'PP_E_NOT_FOUND');
+    await f.app.close();
+  });
+
+  test('devices, rename (admin only) and usage series/summary from stored usage', async () => {
+    const f = await setup(await target.open());
+    const at = new Date(Date.now() - 30 * 60_000);
+    await f.usage.commit({
+      increments: [
+        { at, deviceId: f.deviceId, kind: 0, rxBytes: 5000, txBytes: 700, rxPackets: 5, txPackets: 2 },
+        { at, deviceId: 0, kind: 0, rxBytes: 11, txBytes: 0, rxPackets: 1, txPackets: 0 },
+        { at, deviceId: f.deviceId, kind: 1, rxBytes: 90, txBytes: 60, rxPackets: 1, txPackets: 1 },
+      ],
+      baselines: [],
+    });
+    const list = (await f.app.inject({ url: '/api/v1/devices', headers: bearer(f.viewerToken) })).json();
+    assert.equal(list.length, 1);
+    assert.deepEqual(
+      { mac: list[0].mac, ips: list[0].ips, rx: list[0].rxBytes, tx: list[0].txBytes },
+      { mac: '02:50:50:00:00:01', ips: ['192.168.77.11'], rx: 5000, tx: 700 },
+    );
+    let res = await f.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/devices/${f.deviceId}`,
+      headers: bearer(f.viewerToken),
+      payload: { name: 'Kid laptop' },
+    });
+    assert.equal(res.statusCode, 403);
+    res = await f.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/devices/${f.deviceId}`,
+      headers: bearer(f.adminToken),
+      payload: { name: 'Kid laptop' },
+    });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.json().name, 'Kid laptop');
+    res = await f.app.inject({
+      url: `/api/v1/devices/${f.deviceId}/usage?bucket=minute&from=${new Date(Date.now() - 3_600_000).toISOString()}`,
+      headers: bearer(f.viewerToken),
+    });
+    assert.equal(res.statusCode, 200);
+    const series = res.json();
+    assert.equal(series.rxBytes, 5000);
+    assert.equal(series.txBytes, 700);
+    assert.equal(series.points.length, 60);
+    res = await f.app.inject({ url: '/api/v1/usage/summary', headers: bearer(f.viewerToken) });
+    const summary = res.json();
+    assert.deepEqual(summary.devices, [{ deviceId: f.deviceId, name: 'Kid laptop', rxBytes: 5000, txBytes: 700 }]);
+    assert.deepEqual(summary.unattributed, { rxBytes: 11, txBytes: 0 });
+    assert.deepEqual(summary.gateway, { rxBytes: 90, txBytes: 60 });
+    await f.app.close();
+  });
+
+  test('live WebSocket needs a session and delivers rate frames', async () => {
+    const f = await setup(await target.open());
+    await f.app.ready();
+    await assert.rejects(f.app.injectWS('/api/v1/live'), /401|Unexpected server response/);
+    const ws = await f.app.injectWS('/api/v1/live', { headers: bearer(f.viewerToken) });
+    const frame = new Promise<string>((resolve) => ws.once('message', (d) => resolve(String(d))));
+    f.live.publish({ type: 'rates', at: new Date().toISOString(), intervalMs: 1000, devices: [{ deviceId: 1, rxBps: 10, txBps: 2 }] });
+    const got = JSON.parse(await frame);
+    assert.equal(got.devices[0].rxBps, 10);
+    ws.terminate();
+    await f.app.close();
+  });
+});

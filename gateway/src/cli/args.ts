@@ -1,0 +1,71 @@
+import { parseArgs } from 'node:util';
+import { isIP } from 'node:net';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface GatewayArgs {
+  lan: string;
+  wan: string;
+  listen: { host: string | null; port: number };
+  dataDir: string;
+  databaseUrl: string | null;
+  leasesPath: string | null;
+}
+
+const IFNAME_RE = /^[A-Za-z0-9_.:@-]{1,15}$/;
+
+export function parseListen(value: string | undefined): { host: string | null; port: number } {
+  if (!value) return { host: null, port: 8080 };
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[3]) : NaN;
+  const host = m ? (m[1] ?? m[2] ?? '') : '';
+  if (!m || port < 1 || port > 65535 || (host !== '' && host !== 'localhost' && isIP(host) === 0)) {
+    throw new UsageError(`--listen: expected ADDR:PORT (e.g. 192.168.1.1:8080 or [::]:8080), got ${JSON.stringify(value)}`);
+  }
+  return { host: host === '' ? null : host, port };
+}
+
+export function parseDatabaseUrl(value: string | undefined): string | null {
+  if (!value) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--database-url: not a URL: ${JSON.stringify(value)} (expected postgres://user@host:5432/db)`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new UsageError(`--database-url: expected a postgres:// URL, got ${url.protocol}//…`);
+  }
+  return value;
+}
+
+export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv): GatewayArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      lan: { type: 'string' },
+      wan: { type: 'string' },
+      listen: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'database-url': { type: 'string' },
+      'dhcp-leases': { type: 'string' },
+    },
+    strict: true,
+  });
+  for (const flag of ['lan', 'wan'] as const) {
+    const v = values[flag];
+    if (!v) throw new UsageError(`--${flag} IF is required`);
+    if (!IFNAME_RE.test(v)) throw new UsageError(`--${flag}: not an interface name: ${JSON.stringify(v)}`);
+  }
+  if (values.lan === values.wan) throw new UsageError('--lan and --wan must be different interfaces');
+  return {
+    lan: values.lan!,
+    wan: values.wan!,
+    listen: parseListen(values.listen),
+    dataDir: values['data-dir'] ?? env.PP_DATA_DIR ?? '/var/lib/packetpilot',
+    databaseUrl: parseDatabaseUrl(values['database-url'] ?? env.DATABASE_URL),
+    leasesPath: values['dhcp-leases'] ?? null,
+  };
+}

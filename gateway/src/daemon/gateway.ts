@@ -1,0 +1,173 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../log.js';
+import type { CommandRunner } from '../os/runner.js';
+import type { GatewayArgs } from '../cli/args.js';
+import { HealthRegistry } from '../health/registry.js';
+import { openDatabase, type Database } from '../db/open.js';
+import { UsageStore } from '../usage/store.js';
+import { UsageMeter } from '../usage/meter.js';
+import { UsageQueries } from '../usage/queries.js';
+import { LiveFeed } from '../usage/live.js';
+import { WanReconciler, readInterfaceCounters } from '../usage/reconcile.js';
+import { DeviceStore } from '../db/device-store.js';
+import { DeviceScanner } from '../discovery/scanner.js';
+import { DeviceService } from '../discovery/service.js';
+import { createVendorLookup } from '../discovery/oui.js';
+import { UserStore, SessionStore } from '../auth/store.js';
+import { AuthService } from '../auth/service.js';
+import { Nft, buildGatewayTable, enableForwarding, GATEWAY_TABLE } from '../netfilter/index.js';
+import { buildApp, API_VERSION } from '../api/app.js';
+import { interfaceAddresses, requireRoot } from './preflight.js';
+import { Ticker } from './ticker.js';
+
+export interface RunningGateway {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface GatewayTimings {
+  /** Counter reads while someone watches the live view / otherwise. */
+  liveSampleMs: number;
+  idleSampleMs: number;
+  flushMs: number;
+  scanMs: number;
+}
+
+export const DEFAULT_TIMINGS: GatewayTimings = { liveSampleMs: 1000, idleSampleMs: 2000, flushMs: 3000, scanMs: 5000 };
+
+/**
+ * The daemon's composition root: preflight, storage, kernel table, discovery, metering, API.
+ * Order matters: the table is adopted (never rebuilt) before anything reads it, and on stop the
+ * last counters are flushed after the API closes so no request sees a half-written state.
+ */
+export async function startGateway(
+  args: GatewayArgs,
+  deps: { runner: CommandRunner; log: Logger; timings?: Partial<GatewayTimings> },
+): Promise<RunningGateway> {
+  const { runner, log } = deps;
+  const timings = { ...DEFAULT_TIMINGS, ...deps.timings };
+  requireRoot();
+  const lanAddrs = await interfaceAddresses(runner, args.lan, 'lan');
+  await interfaceAddresses(runner, args.wan, 'wan');
+  const host = args.listen.host ?? lanAddrs.find((a) => !a.includes(':')) ?? lanAddrs[0];
+  if (!host) throw new Error(`--lan ${args.lan} has no address to listen on; give --listen ADDR:PORT`);
+
+  const health = new HealthRegistry();
+  const started = Date.now();
+  let database: Database | null = null;
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    database = await openDatabase(
+      args.databaseUrl ? { url: args.databaseUrl, log } : { dataDir: args.dataDir, log },
+    );
+    const db = database.db;
+    const nft = new Nft(runner, { log: log.child({ module: 'netfilter' }) });
+    await enableForwarding(runner);
+    await nft.apply(buildGatewayTable({ lan: args.lan, wan: args.wan }));
+
+    const usageStore = new UsageStore(db);
+    const deviceStore = new DeviceStore(db);
+    const scanner = new DeviceScanner({
+      runner,
+      lan: args.lan,
+      devices: deviceStore,
+      vendors: createVendorLookup(),
+      log: log.child({ module: 'discovery' }),
+      leasesPath: args.leasesPath ?? undefined,
+    });
+    await scanner.start();
+    await scanner.scan();
+
+    const meter = new UsageMeter(
+      { snapshot: () => nft.snapshot('inet', GATEWAY_TABLE) },
+      scanner,
+      usageStore,
+      log.child({ module: 'usage' }),
+    );
+    await meter.start();
+    const reconciler = new WanReconciler(health);
+    const live = new LiveFeed();
+
+    const sample = async () => {
+      await meter.sample();
+      const wan = await readInterfaceCounters(runner, args.wan);
+      const c = (name: string) => meter.counter(name)?.bytes ?? 0;
+      reconciler.observe(wan, {
+        wanInBytes: c('fwd_down') + c('wan_local_in'),
+        wanOutBytes: c('fwd_up') + c('wan_local_out'),
+      });
+      if (live.watched && meter.lastSampleAt) {
+        live.publish({
+          type: 'rates',
+          at: meter.lastSampleAt.toISOString(),
+          intervalMs: timings.liveSampleMs,
+          devices: [...meter.rates],
+        });
+      }
+    };
+    await sample();
+    await meter.flush();
+
+    const tickers = [
+      new Ticker('sample', () => (live.watched ? timings.liveSampleMs : timings.idleSampleMs), sample, log),
+      new Ticker('flush', () => timings.flushMs, () => meter.flush().then(() => undefined), log),
+      new Ticker('scan', () => timings.scanMs, () => scanner.scan(), log),
+      new Ticker('prune', () => 3_600_000, () => usageStore.prune().then(() => undefined), log),
+    ];
+    for (const t of tickers) t.start();
+
+    const devices = new DeviceService(
+      deviceStore,
+      {
+        totals: async () =>
+          new Map((await usageStore.totals({ kind: 0 })).map((t) => [t.deviceId, t] as const)),
+      },
+      (id) => scanner.isOnline(id),
+    );
+    const auth = new AuthService(new UserStore(db), new SessionStore(db));
+    const app: FastifyInstance = await buildApp({
+      log,
+      auth,
+      devices,
+      usage: new UsageQueries(usageStore, devices),
+      live,
+      health: async () => {
+        const warnings = health.list();
+        return {
+          status: warnings.length ? 'degraded' : 'ok',
+          version: API_VERSION,
+          uptimeSeconds: Math.round((Date.now() - started) / 1000),
+          database: database!.kind,
+          warnings,
+          accounting: {
+            lastSampleAt: meter.lastSampleAt?.toISOString() ?? null,
+            wanGapPercent: reconciler.lastGapPercent,
+          },
+        };
+      },
+    });
+    await app.listen({ host, port: args.listen.port });
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${args.listen.port}`;
+    log.info({ url, lan: args.lan, wan: args.wan, database: database.kind }, 'gateway running');
+
+    closers.push(async () => {
+      await app.close();
+      for (const t of tickers) await t.stop();
+      await meter.sample().catch((err: unknown) => log.warn({ err }, 'final sample failed'));
+      await meter.flush();
+    });
+    const db0 = database;
+    return {
+      url,
+      async stop() {
+        for (const close of closers.splice(0).reverse()) await close();
+        await db0.close();
+        log.info('gateway stopped; the nft table stays so forwarding and counting go on');
+      },
+    };
+  } catch (err) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    await database?.close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import type { CommandRunner } from '../os/runner.js';
+import { runChecked } from '../os/runner.js';
+import type { Logger } from '../log.js';
+import { parseNeighbours } from './neighbours.js';
+import { parseDnsmasqLeases } from './leases.js';
+import type { VendorLookup } from './oui.js';
+
+export interface DeviceRow {
+  id: number;
+  mac: string;
+  name: string | null;
+  hostname: string | null;
+  vendor: string | null;
+  firstSeen: Date;
+  lastSeen: Date;
+  addresses: Array<{ address: string; lastSeen: Date }>;
+}
+
+/** What discovery needs from storage (db/device-store.ts). */
+export interface DeviceRepo {
+  upsertSeen(seen: {
+    mac: string;
+    addresses: string[];
+    vendor?: string | null;
+    hostname?: string | null;
+    at: Date;
+  }): Promise<DeviceRow>;
+  list(): Promise<DeviceRow[]>;
+}
+
+export interface ScannerOptions {
+  runner: CommandRunner;
+  lan: string;
+  devices: DeviceRepo;
+  vendors: VendorLookup;
+  log: Logger;
+  /** dnsmasq lease file, when a DHCP server runs on the box. */
+  leasesPath?: string;
+  now?: () => Date;
+  /** A device not seen in the neighbour table for this long is offline. */
+  onlineWindowMs?: number;
+}
+
+/**
+ * Keeps the device list and the address → device map in step with the neighbour table (and DHCP
+ * leases). MAC is the identity; addresses move between devices and the map follows them, so a
+ * DHCP change moves future bytes, never past ones.
+ */
+export class DeviceScanner {
+  readonly #byMac = new Map<string, number>();
+  readonly #byAddress = new Map<string, { deviceId: number; seen: number }>();
+  readonly #lastSeen = new Map<number, number>();
+  readonly #now: () => Date;
+
+  constructor(private readonly opts: ScannerOptions) {
+    this.#now = opts.now ?? (() => new Date());
+  }
+
+  /** Loads the last known address holders so bytes to an address are attributed right after a restart. */
+  async start(): Promise<void> {
+    for (const device of await this.opts.devices.list()) {
+      this.#byMac.set(device.mac, device.id);
+      for (const a of device.addresses) this.#remember(a.address, device.id, a.lastSeen.getTime());
+    }
+  }
+
+  async scan(): Promise<void> {
+    const at = this.#now();
+    const seen = new Map<string, { addresses: Set<string>; hostname: string | null }>();
+    const add = (mac: string, address: string, hostname: string | null = null) => {
+      const entry = seen.get(mac) ?? { addresses: new Set<string>(), hostname: null };
+      entry.addresses.add(address);
+      entry.hostname ??= hostname;
+      seen.set(mac, entry);
+    };
+
+    const neigh = parseNeighbours(
+      await runChecked(this.opts.runner, 'ip', ['-j', 'neigh', 'show', 'dev', this.opts.lan]),
+    );
+    if (neigh.errors.length) this.opts.log.warn({ errors: neigh.errors.slice(0, 5) }, 'unreadable neighbour rows');
+    for (const n of neigh.rows) add(n.mac, n.address);
+
+    if (this.opts.leasesPath) {
+      const text = await readFile(this.opts.leasesPath, 'utf8').catch(() => '');
+      const leases = parseDnsmasqLeases(text);
+      if (leases.errors.length) this.opts.log.warn({ errors: leases.errors.slice(0, 5) }, 'unreadable lease rows');
+      for (const l of leases.rows) {
+        if (!l.expiresAt || l.expiresAt > at) add(l.mac, l.address, l.hostname);
+      }
+    }
+
+    for (const [mac, entry] of seen) {
+      const device = await this.opts.devices.upsertSeen({
+        mac,
+        addresses: [...entry.addresses],
+        vendor: this.opts.vendors.vendorOf(mac),
+        hostname: entry.hostname,
+        at,
+      });
+      this.#byMac.set(mac, device.id);
+      this.#lastSeen.set(device.id, at.getTime());
+      for (const address of entry.addresses) this.#remember(address, device.id, at.getTime());
+    }
+  }
+
+  async deviceIdForMac(mac: string): Promise<number> {
+    const known = this.#byMac.get(mac);
+    if (known !== undefined) return known;
+    // Seen by the kernel counters before the neighbour table: create it now, addresses follow.
+    const device = await this.opts.devices.upsertSeen({
+      mac,
+      addresses: [],
+      vendor: this.opts.vendors.vendorOf(mac),
+      at: this.#now(),
+    });
+    this.#byMac.set(mac, device.id);
+    return device.id;
+  }
+
+  deviceIdForAddress(address: string): number {
+    return this.#byAddress.get(address)?.deviceId ?? 0;
+  }
+
+  isOnline(deviceId: number): boolean {
+    const seen = this.#lastSeen.get(deviceId);
+    return seen !== undefined && this.#now().getTime() - seen <= (this.opts.onlineWindowMs ?? 5 * 60_000);
+  }
+
+  #remember(address: string, deviceId: number, seen: number) {
+    const cur = this.#byAddress.get(address);
+    if (!cur || cur.seen <= seen) this.#byAddress.set(address, { deviceId, seen });
+  }
+}

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { LAB } from '../lab/index.js';
+
+export const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+export const GATEWAY_URL = `http://${LAB.lan.gateway4}:${LAB.ports.gatewayUi}`;
+
+/** Polls `check` until it returns a value other than undefined/false, or throws after the deadline. */
+export async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number, stepMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+export function runCli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** The real gateway daemon inside pp-gw, as `npm start` runs it. */
+export class GatewayProcess {
+  child: ChildProcess | null = null;
+  log = '';
+
+  constructor(private readonly args: string[]) {}
+
+  async start(): Promise<void> {
+    const child = spawn(
+      'ip',
+      ['netns', 'exec', LAB.ns.gw, process.execPath, CLI, 'gateway', '--lan', LAB.gw.lanIf, '--wan', LAB.gw.wanIf, ...this.args],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PP_LOG_LEVEL: 'info' } },
+    );
+    this.child = child;
+    child.stdout!.on('data', (d) => (this.log += d));
+    child.stderr!.on('data', (d) => (this.log += d));
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`gateway exited ${code} during start:\n${this.log}`))),
+    );
+    await Promise.race([
+      until('gateway health', async () => (await fetch(`${GATEWAY_URL}/api/v1/health`)).ok, 30_000),
+      exited,
+    ]);
+  }
+
+  /** SIGKILL gives the daemon no chance to flush: the crash case. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    const done = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill(signal);
+    const code = await done;
+    this.child = null;
+    return code;
+  }
+}
+
+export class ApiClient {
+  constructor(private readonly token: string) {}
+
+  static async login(username: string, password: string): Promise<ApiClient> {
+    const res = await fetch(`${GATEWAY_URL}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+    if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+    return new ApiClient(((await res.json()) as { token: string }).token);
+  }
+
+  async get<T>(path: string): Promise<T> {
+    const res = await fetch(`${GATEWAY_URL}/api/v1${path}`, { headers: { authorization: `Bearer ${this.token}` } });
+    if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+}

@@ -1,0 +1,92 @@
+import type { CommandRunner } from '../os/runner.js';
+import { runChecked } from '../os/runner.js';
+import type { HealthRegistry } from '../health/registry.js';
+
+export interface InterfaceCounters {
+  rxBytes: number;
+  rxPackets: number;
+  txBytes: number;
+  txPackets: number;
+}
+
+/** Parses `ip -j -s link show dev IF`; the kernel's 64-bit interface statistics. */
+export function parseLinkStats(json: string, ifname: string): InterfaceCounters {
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch (err) {
+    throw new Error(`parse ip -j -s link for ${ifname}: ${(err as Error).message}`, { cause: err });
+  }
+  const link = Array.isArray(data) ? (data[0] as Record<string, unknown> | undefined) : undefined;
+  const stats = link?.stats64 as { rx?: Record<string, number>; tx?: Record<string, number> } | undefined;
+  if (!stats?.rx || !stats.tx) throw new Error(`ip -j -s link for ${ifname}: no stats64 in output`);
+  return {
+    rxBytes: Number(stats.rx.bytes),
+    rxPackets: Number(stats.rx.packets),
+    txBytes: Number(stats.tx.bytes),
+    txPackets: Number(stats.tx.packets),
+  };
+}
+
+export async function readInterfaceCounters(runner: CommandRunner, ifname: string): Promise<InterfaceCounters> {
+  return parseLinkStats(await runChecked(runner, 'ip', ['-j', '-s', 'link', 'show', 'dev', ifname]), ifname);
+}
+
+/** Link-layer bytes per packet on an Ethernet/veth link; nft counts IP-layer bytes. */
+const ETHERNET_HEADER = 14;
+/** Below this many bytes in a window the gap is noise (ARP, neighbour discovery), not a bug. */
+const MIN_WINDOW_BYTES = 1_000_000;
+export const GAP_WARNING_PERCENT = 1;
+export const ACCOUNTING_GAP = 'accounting_gap';
+
+export interface AccountedTotals {
+  /** IP-layer bytes the accounting saw arrive on / leave by the WAN (forwarded + gateway-own). */
+  wanInBytes: number;
+  wanOutBytes: number;
+}
+
+/**
+ * Σ devices + unattributed (= the forward totals) + the gateway's own WAN traffic should equal
+ * what the WAN interface carried. Compared over windows of differences, so counters that were
+ * there before the daemon started do not matter.
+ */
+export class WanReconciler {
+  #start: { link: InterfaceCounters; acc: AccountedTotals } | null = null;
+  #lastGap: number | null = null;
+
+  constructor(private readonly health: HealthRegistry) {}
+
+  get lastGapPercent(): number | null {
+    return this.#lastGap;
+  }
+
+  /** Feed a reading; returns the gap in percent when a window closed, else null. */
+  observe(link: InterfaceCounters, acc: AccountedTotals): number | null {
+    if (!this.#start) {
+      this.#start = { link, acc };
+      return null;
+    }
+    const s = this.#start;
+    const wanIn = link.rxBytes - s.link.rxBytes - ETHERNET_HEADER * (link.rxPackets - s.link.rxPackets);
+    const wanOut = link.txBytes - s.link.txBytes - ETHERNET_HEADER * (link.txPackets - s.link.txPackets);
+    if (wanIn < 0 || wanOut < 0) {
+      // the interface was re-created and its counters restarted: begin a new window
+      this.#start = { link, acc };
+      return null;
+    }
+    if (wanIn + wanOut < MIN_WINDOW_BYTES) return null;
+    const accounted = acc.wanInBytes - s.acc.wanInBytes + (acc.wanOutBytes - s.acc.wanOutBytes);
+    const gap = (Math.abs(wanIn + wanOut - accounted) / (wanIn + wanOut)) * 100;
+    this.#start = { link, acc };
+    this.#lastGap = gap;
+    if (gap > GAP_WARNING_PERCENT) {
+      this.health.raise(
+        ACCOUNTING_GAP,
+        `WAN interface carried ${wanIn + wanOut} bytes but accounting saw ${accounted} (gap ${gap.toFixed(2)} %)`,
+      );
+    } else {
+      this.health.clear(ACCOUNTING_GAP);
+    }
+    return gap;
+  }
+}

@@ -1,0 +1,85 @@
+import { Type, type Static } from 'typebox';
+
+export const Bucket = Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')], {
+  description: 'Bucket size of the time series',
+});
+export type Bucket = Static<typeof Bucket>;
+
+export const UsageQuery = Type.Object({
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'Start (inclusive); default 24 h ago' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'End (exclusive); default now' })),
+  bucket: Type.Optional(Bucket),
+});
+export type UsageQuery = Static<typeof UsageQuery>;
+
+export const UsagePoint = Type.Object({
+  start: Type.String({ format: 'date-time' }),
+  rxBytes: Type.Number(),
+  txBytes: Type.Number(),
+});
+export type UsagePoint = Static<typeof UsagePoint>;
+
+export const UsageSeries = Type.Object(
+  {
+    deviceId: Type.Integer(),
+    from: Type.String({ format: 'date-time' }),
+    to: Type.String({ format: 'date-time' }),
+    bucket: Bucket,
+    points: Type.Array(UsagePoint),
+    rxBytes: Type.Number({ description: 'Sum over the range' }),
+    txBytes: Type.Number({ description: 'Sum over the range' }),
+  },
+  { $id: 'UsageSeries' },
+);
+export type UsageSeries = Static<typeof UsageSeries>;
+
+export const SummaryQuery = Type.Object({
+  from: Type.Optional(Type.String({ format: 'date-time' })),
+  to: Type.Optional(Type.String({ format: 'date-time' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+});
+export type SummaryQuery = Static<typeof SummaryQuery>;
+
+export const DeviceUsageTotal = Type.Object({
+  deviceId: Type.Integer({ description: '0 = traffic no device could be attributed to' }),
+  name: Type.Union([Type.String(), Type.Null()]),
+  rxBytes: Type.Number(),
+  txBytes: Type.Number(),
+});
+
+export const UsageSummary = Type.Object(
+  {
+    from: Type.String({ format: 'date-time' }),
+    to: Type.String({ format: 'date-time' }),
+    devices: Type.Array(DeviceUsageTotal),
+    unattributed: Type.Object({ rxBytes: Type.Number(), txBytes: Type.Number() }),
+    gateway: Type.Object(
+      { rxBytes: Type.Number(), txBytes: Type.Number() },
+      { description: 'Traffic between devices and the gateway itself (DNS, UI), not internet usage' },
+    ),
+    lan: Type.Object(
+      { rxBytes: Type.Number(), txBytes: Type.Number() },
+      { description: 'LAN-to-LAN traffic routed by the gateway' },
+    ),
+  },
+  { $id: 'UsageSummary' },
+);
+export type UsageSummary = Static<typeof UsageSummary>;
+
+/** Frame pushed every second on WebSocket /api/v1/live. */
+export const LiveRates = Type.Object(
+  {
+    type: Type.Literal('rates'),
+    at: Type.String({ format: 'date-time' }),
+    intervalMs: Type.Number(),
+    devices: Type.Array(
+      Type.Object({
+        deviceId: Type.Integer(),
+        rxBps: Type.Number({ description: 'Download, bytes per second' }),
+        txBps: Type.Number({ description: 'Upload, bytes per second' }),
+      }),
+    ),
+  },
+  { $id: 'LiveRates' },
+);
+export type LiveRates = Static<typeof LiveRates>;
