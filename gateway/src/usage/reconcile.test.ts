@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HealthRegistry } from '../health/registry.js';
+import { WanReconciler, parseLinkStats, ACCOUNTING_GAP } from './reconcile.js';
+import { readTestdata } from '../testing/fixtures.js';
+
+test('parses ip -j -s link statistics and rejects output without them', () => {
+  const c = parseLinkStats(readTestdata(import.meta.url, 'ip-s-link.json'), 'wan0');
+  assert.equal(c.rxBytes, 123456789);
+  assert.equal(c.txPackets, 4321);
+  assert.throws(() => parseLinkStats('[{"ifname":"wan0"}]', 'wan0'), /no stats64/);
+  assert.throws(() => parseLinkStats('{', 'wan0'), /parse ip -j -s link for wan0/);
+});
+
+test('a gap above 1 % between the WAN interface and the accounting raises a warning; a match clears it', () => {
+  const health = new HealthRegistry();
+  const r = new WanReconciler(health);
+  const link = (rx: number, rxp: number, tx: number, txp: number) => ({ rxBytes: rx, rxPackets: rxp, txBytes: tx, txPackets: txp });
+  r.observe(link(0, 0, 0, 0), { wanInBytes: 0, wanOutBytes: 0 });
+  // 10 MB in 10 000 packets: 140 000 bytes of Ethernet headers the accounting never sees
+  const gap = r.observe(link(10_140_000, 10_000, 0, 0), { wanInBytes: 9_000_000, wanOutBytes: 0 });
+  assert.ok(gap !== null && gap > 9 && gap < 11);
+  assert.equal(health.list()[0]?.code, ACCOUNTING_GAP);
+  const ok = r.observe(link(20_280_000, 20_000, 0, 0), { wanInBytes: 19_000_000, wanOutBytes: 0 });
+  assert.equal(ok, 0);
+  assert.deepEqual(health.list(), []);
+});
+
+test('small windows are noise and do not judge; a counter restart opens a new window', () => {
+  const health = new HealthRegistry();
+  const r = new WanReconciler(health);
+  const z = { rxBytes: 5e9, rxPackets: 1e6, txBytes: 0, txPackets: 0 };
+  r.observe(z, { wanInBytes: 0, wanOutBytes: 0 });
+  assert.equal(r.observe({ ...z, rxBytes: 5e9 + 5000 }, { wanInBytes: 0, wanOutBytes: 0 }), null);
+  assert.equal(r.observe({ rxBytes: 10, rxPackets: 1, txBytes: 0, txPackets: 0 }, { wanInBytes: 0, wanOutBytes: 0 }), null);
+  assert.deepEqual(health.list(), []);
+});
