@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { sql } from 'drizzle-orm';
+import { describeUrl, openDatabase } from './open.js';
+import { forEachDatabase } from './testing.js';
+
+forEachDatabase('openDatabase', (target) => {
+  test('applies every migration and reopens without migrating twice', async () => {
+    const location = await target.location();
+    const first = await target.openAt(location);
+    assert.equal(first.kind, target.kind);
+    if (location.dataDir)
+      assert.ok(existsSync(join(location.dataDir, 'pglite')), 'PGlite under <dataDir>/pglite');
+    const tables = await first.db.execute<{ table_name: string }>(
+      sql`select table_name from information_schema.tables where table_schema = 'public' order by 1`,
+    );
+    assert.deepEqual(
+      tables.rows.map((r) => r.table_name),
+      [
+        'counter_baselines',
+        'device_addresses',
+        'devices',
+        'sessions',
+        'settings',
+        'usage_day',
+        'usage_hour',
+        'usage_minute',
+        'users',
+      ],
+    );
+    await first.close();
+    const second = await target.openAt(location);
+    const applied = await second.db.execute<{ n: number }>(
+      sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+    );
+    assert.equal(applied.rows[0]?.n, 1);
+    await second.close();
+  });
+});
+
+test('a bad database URL is rejected with a clear message', async () => {
+  for (const [url, expected] of [
+    ['not a url', /^invalid --database-url: not a URL/],
+    ['mysql://root@localhost/db', /^invalid --database-url: scheme must be postgres/],
+    ['postgres://user@localhost:5432/', /^invalid --database-url: no database name/],
+  ] as const) {
+    await assert.rejects(openDatabase({ url }), { message: expected }, url);
+  }
+  assert.equal(describeUrl('postgresql://u:secret@db.lan:6543/pp'), 'db.lan:6543/pp');
+});
+
+test('a connection failure names the server but never the password', async () => {
+  const err = await openDatabase({ url: 'postgres://u:hunter2@127.0.0.1:1/pp' }).then(
+    () => assert.fail('connected to a closed port'),
+    (e: Error) => e,
+  );
+  assert.match(err.message, /^connect to PostgreSQL at 127\.0\.0\.1:1\/pp: .*ECONNREFUSED/);
+  assert.doesNotMatch(err.message, /hunter2/);
+});

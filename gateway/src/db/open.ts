@@ -1,0 +1,125 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import type { Logger } from '../log.js';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+/**
+ * The one type feature code queries through. Both drivers' databases extend this base class, so
+ * a store written against `Db` runs unchanged on PGlite and PostgreSQL.
+ */
+export type Db = PgDatabase<DbQueryResultHKT, Schema>;
+
+/** What both drivers' raw results have in common, so `db.execute()` is typed too. */
+export interface DbQueryResultHKT extends PgQueryResultHKT {
+  type: QueryRows<this['row']>;
+}
+export interface QueryRows<R> {
+  rows: R[];
+}
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export interface Database {
+  db: Db;
+  kind: DatabaseKind;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** PGlite lives in `<dataDir>/pglite` when no url is given. */
+  dataDir?: string;
+  /** postgres:// or postgresql:// URL (the caller passes --database-url or DATABASE_URL). */
+  url?: string;
+  /** Tests only: a PGlite that lives in memory and is gone on close. */
+  memory?: boolean;
+  log?: Logger;
+}
+
+// src/db/open.ts and dist/db/open.js are both two levels below gateway/, where drizzle/ sits.
+export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  if (options.url !== undefined) return openPostgres(options.url, options.log);
+  if (options.memory) return openPglite(undefined, options.log);
+  if (options.dataDir === undefined) throw new Error('open database: need a data dir or a database URL');
+  return openPglite(join(options.dataDir, 'pglite'), options.log);
+}
+
+async function openPglite(dir: string | undefined, log?: Logger): Promise<Database> {
+  const where = dir ?? 'memory';
+  let client: PGlite;
+  try {
+    if (dir !== undefined) await mkdir(dir, { recursive: true });
+    client = await PGlite.create(dir === undefined ? {} : { dataDir: dir });
+  } catch (err) {
+    throw new Error(`open embedded database (PGlite) at ${where}: ${errorText(err)}`, { cause: err });
+  }
+  // PGlite is one connection; its own mutex runs each query and each whole transaction exclusively,
+  // so concurrent transactions queue up instead of interleaving.
+  const db = drizzlePglite({ client, schema });
+  try {
+    await migratePglite(db, { migrationsFolder });
+  } catch (err) {
+    await client.close().catch(() => {});
+    throw new Error(`migrate embedded database at ${where}: ${errorText(err)}`, { cause: err });
+  }
+  log?.info({ dataDir: dir ?? null }, 'embedded database (PGlite) ready');
+  return { db, kind: 'pglite', close: () => client.close() };
+}
+
+async function openPostgres(url: string, log?: Logger): Promise<Database> {
+  const target = describeUrl(url);
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+  // An idle client dying (server restart) must not crash the daemon; the pool reconnects.
+  pool.on('error', (err) => log?.warn({ err: errorText(err) }, 'PostgreSQL idle connection error'));
+  try {
+    await pool.query('select 1');
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw new Error(`connect to PostgreSQL at ${target}: ${errorText(err)}`, { cause: err });
+  }
+  const db = drizzlePg({ client: pool, schema });
+  try {
+    await migratePg(db, { migrationsFolder });
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw new Error(`migrate PostgreSQL at ${target}: ${errorText(err)}`, { cause: err });
+  }
+  log?.info({ database: target }, 'PostgreSQL ready');
+  return { db, kind: 'postgres', close: () => pool.end() };
+}
+
+/** Validates the URL and returns `host:port/db` for messages: never the password. */
+export function describeUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`invalid --database-url: not a URL (expected postgres://user@host:5432/db)`);
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new Error(
+      `invalid --database-url: scheme must be postgres:// or postgresql://, got ${parsed.protocol}//`,
+    );
+  }
+  if (parsed.hostname === '' && !parsed.searchParams.has('host')) {
+    throw new Error('invalid --database-url: no host (expected postgres://user@host:5432/db)');
+  }
+  const db = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  if (db === '') throw new Error('invalid --database-url: no database name after the host');
+  return `${parsed.hostname || parsed.searchParams.get('host')}:${parsed.port || '5432'}/${db}`;
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) return err.errors.map(errorText).join('; ');
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}

@@ -1,0 +1,124 @@
+/**
+ * The one Drizzle schema for PGlite and PostgreSQL. Changing it needs a migration:
+ * `cd gateway && npx drizzle-kit generate --name <what_changed>` (a test fails otherwise).
+ * Keep this file free of local imports: drizzle-kit loads it directly from source.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  inet,
+  integer,
+  jsonb,
+  macaddr,
+  pgTable,
+  primaryKey,
+  serial,
+  smallint,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
+
+const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+// Byte counters stay far below 2^53 (9 PB), so plain numbers are safe and cheaper than bigint.
+const int8 = (name: string) => bigint(name, { mode: 'number' });
+
+export const devices = pgTable('devices', {
+  id: serial('id').primaryKey(),
+  mac: macaddr('mac').notNull().unique(),
+  name: text('name'),
+  hostname: text('hostname'),
+  vendor: text('vendor'),
+  firstSeen: tstz('first_seen').notNull(),
+  lastSeen: tstz('last_seen').notNull(),
+});
+
+export const deviceAddresses = pgTable(
+  'device_addresses',
+  {
+    deviceId: integer('device_id')
+      .notNull()
+      .references(() => devices.id, { onDelete: 'cascade' }),
+    address: inet('address').notNull(),
+    lastSeen: tstz('last_seen').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.deviceId, t.address] }),
+    index('device_addresses_address_idx').on(t.address),
+  ],
+);
+
+export const users = pgTable(
+  'users',
+  {
+    id: serial('id').primaryKey(),
+    // Stored lowercase instead of citext: PGlite would need an extension for citext.
+    username: text('username').notNull().unique(),
+    passwordHash: text('password_hash').notNull(),
+    role: text('role').notNull(),
+    disabled: boolean('disabled').notNull().default(false),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [check('users_username_lowercase', sql`${t.username} = lower(${t.username})`)],
+);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    /** sha256 hex of the session token; the token itself is never stored. */
+    id: text('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: tstz('created_at').notNull(),
+    expiresAt: tstz('expires_at').notNull(),
+    lastUsedAt: tstz('last_used_at').notNull(),
+    userAgent: text('user_agent'),
+    ip: text('ip'),
+  },
+  (t) => [index('sessions_user_id_idx').on(t.userId), index('sessions_expires_at_idx').on(t.expiresAt)],
+);
+
+/**
+ * The three usage tiers share one shape. device_id 0 is the "unattributed" bucket, and there is
+ * deliberately no foreign key: that bucket and deleted devices keep their history.
+ * kind: 0 internet/forwarded, 1 to/from the gateway itself, 2 LAN↔LAN.
+ */
+function usageTier<N extends string>(name: N) {
+  return pgTable(
+    name,
+    {
+      bucketStart: tstz('bucket_start').notNull(),
+      deviceId: integer('device_id').notNull(),
+      kind: smallint('kind').notNull(),
+      rxBytes: int8('rx_bytes').notNull(),
+      txBytes: int8('tx_bytes').notNull(),
+      rxPackets: int8('rx_packets').notNull(),
+      txPackets: int8('tx_packets').notNull(),
+    },
+    (t) => [
+      primaryKey({ columns: [t.bucketStart, t.deviceId, t.kind] }),
+      index(`${name}_device_idx`).on(t.deviceId, t.bucketStart),
+    ],
+  );
+}
+
+export const usageMinute = usageTier('usage_minute');
+export const usageHour = usageTier('usage_hour');
+export const usageDay = usageTier('usage_day');
+
+/** The last kernel counter values already turned into usage (see UsageStore.commit). */
+export const counterBaselines = pgTable('counter_baselines', {
+  key: text('key').primaryKey(),
+  packets: int8('packets').notNull(),
+  bytes: int8('bytes').notNull(),
+  updatedAt: tstz('updated_at').notNull(),
+});
+
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+});
