@@ -125,7 +125,7 @@ test('uploads and downloads of two clients match their own interface counters wi
   const ended = Date.now();
   for (const [i, c] of clients.entries()) {
     const got = await expectMatch(c.mac, bases[i]!, c.ns, 5_000);
-    assert.ok(got.tx > 20e6 && got.rx > 20e6, `transfers of ${c.ns} reached the counter: ${JSON.stringify(got)}`);
+    assert.ok(got.tx > 10e6 && got.rx > 10e6, `transfers of ${c.ns} reached the counter: ${JSON.stringify(got)}`);
   }
   assert.ok(Date.now() - ended <= 5_500, 'visible within 5 s');
   const health = (await (await fetch('http://192.168.77.1:8080/api/v1/health')).json()) as { warnings: Array<{ code: string }> };

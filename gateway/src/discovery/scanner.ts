@@ -6,6 +6,9 @@ import { parseNeighbours } from './neighbours.js';
 import { parseDnsmasqLeases } from './leases.js';
 import type { VendorLookup } from './oui.js';
 
+/** Unknown addresses trigger at most one extra neighbour-table read per this interval. */
+const RESCAN_MIN_INTERVAL_MS = 1000;
+
 export interface DeviceRow {
   id: number;
   mac: string;
@@ -51,6 +54,7 @@ export class DeviceScanner {
   readonly #byMac = new Map<string, number>();
   readonly #byAddress = new Map<string, { deviceId: number; seen: number }>();
   readonly #lastSeen = new Map<number, number>();
+  #lastScan = 0;
   readonly #now: () => Date;
 
   constructor(private readonly opts: ScannerOptions) {
@@ -67,6 +71,7 @@ export class DeviceScanner {
 
   async scan(): Promise<void> {
     const at = this.#now();
+    this.#lastScan = at.getTime();
     const seen = new Map<string, { addresses: Set<string>; hostname: string | null }>();
     const add = (mac: string, address: string, hostname: string | null = null) => {
       const entry = seen.get(mac) ?? { addresses: new Set<string>(), hostname: null };
@@ -118,7 +123,14 @@ export class DeviceScanner {
     return device.id;
   }
 
-  deviceIdForAddress(address: string): number {
+  /**
+   * An address the counters saw before the periodic scan did (a device that just appeared) gets
+   * one fresh look at the neighbour table, so its first bytes are not booked as unattributed.
+   */
+  async deviceIdForAddress(address: string): Promise<number> {
+    const known = this.#byAddress.get(address);
+    if (known) return known.deviceId;
+    if (this.#now().getTime() - this.#lastScan >= RESCAN_MIN_INTERVAL_MS) await this.scan();
     return this.#byAddress.get(address)?.deviceId ?? 0;
   }
 

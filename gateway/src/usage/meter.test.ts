@@ -46,7 +46,7 @@ function meterWith(snapshots: CounterSnapshot[], sink: MemorySink, clock = { t: 
   let i = 0;
   const resolver = {
     deviceIdForMac: async (mac: string) => (mac === MAC_A ? 1 : mac === MAC_B ? 2 : 99),
-    deviceIdForAddress: (ip: string) => (ip === '192.168.77.11' ? 1 : ip === '192.168.77.12' ? 2 : 0),
+    deviceIdForAddress: async (ip: string) => (ip === '192.168.77.11' ? 1 : ip === '192.168.77.12' ? 2 : 0),
   };
   return new UsageMeter({ snapshot: async () => snapshots[Math.min(i++, snapshots.length - 1)]! }, resolver, sink, log, () => {
     clock.t += 1000;

@@ -14,7 +14,7 @@ export interface DeviceResolver {
   /** The device with this MAC, created on first sight. */
   deviceIdForMac(mac: string): Promise<number>;
   /** The device that currently holds (or last held) this address; 0 when none is known. */
-  deviceIdForAddress(address: string): number;
+  deviceIdForAddress(address: string): Promise<number>;
 }
 
 export const enum UsageKind {
@@ -134,7 +134,9 @@ export class UsageMeter {
         const delta = this.#advance(`${BASELINE_PREFIX}${set}:${el.key}`, el, seconds);
         if (!delta) continue;
         const deviceId =
-          role.by === 'mac' ? await this.devices.deviceIdForMac(el.key) : this.devices.deviceIdForAddress(el.key);
+          role.by === 'mac'
+            ? await this.devices.deviceIdForMac(el.key)
+            : await this.devices.deviceIdForAddress(el.key);
         this.#add(at, deviceId, role.kind, role.dir, delta);
         if (role.kind === UsageKind.Internet && deviceId !== UNATTRIBUTED_DEVICE) {
           attributed[role.dir] += delta.bytes;
