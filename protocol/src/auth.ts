@@ -14,7 +14,9 @@ export type LoginBody = Static<typeof LoginBody>;
 
 export const LoginReply = Type.Object(
   {
-    token: Type.String({ description: 'Use as Authorization: Bearer <token>; the same session as the cookie' }),
+    token: Type.String({
+      description: 'Use as Authorization: Bearer <token>; the same session as the cookie',
+    }),
     expiresAt: Type.String({ format: 'date-time' }),
     user: Type.Object({ id: Type.Integer(), username: Type.String(), role: Role }),
   },

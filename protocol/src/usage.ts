@@ -6,7 +6,9 @@ export const Bucket = Type.Union([Type.Literal('minute'), Type.Literal('hour'), 
 export type Bucket = Static<typeof Bucket>;
 
 export const UsageQuery = Type.Object({
-  from: Type.Optional(Type.String({ format: 'date-time', description: 'Start (inclusive); default 24 h ago' })),
+  from: Type.Optional(
+    Type.String({ format: 'date-time', description: 'Start (inclusive); default 24 h ago' }),
+  ),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'End (exclusive); default now' })),
   bucket: Type.Optional(Bucket),
 });

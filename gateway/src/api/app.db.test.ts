@@ -56,7 +56,8 @@ async function setup(database: Database): Promise<Fixture> {
     at: new Date('2026-11-25T10:00:00Z'),
   });
   const login = async (username: string, password: string) =>
-    (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } })).json().token;
+    (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } })).json()
+      .token;
   return {
     app,
     live,
@@ -83,8 +84,17 @@ forEachDatabase('API', (target) => {
       const url = path.replace('{id}', String(f.deviceId));
       const key = `${method} ${path}`;
       if (open.has(key)) continue;
-      for (const headers of [{}, bearer('x'.repeat(43)), { cookie: 'pp_session=forged-session-token-123456' }]) {
-        const res = await f.app.inject({ method: method as 'GET', url, headers, payload: method === 'GET' ? undefined : {} });
+      for (const headers of [
+        {},
+        bearer('x'.repeat(43)),
+        { cookie: 'pp_session=forged-session-token-123456' },
+      ]) {
+        const res = await f.app.inject({
+          method: method as 'GET',
+          url,
+          headers,
+          payload: method === 'GET' ? undefined : {},
+        });
         assert.equal(res.statusCode, 401, `${key} with ${JSON.stringify(headers)} → ${res.statusCode}`);
         assert.equal(res.json().error.code, 'PP_E_UNAUTHORIZED');
       }
@@ -101,7 +111,9 @@ forEachDatabase('API', (target) => {
     ]) {
       const res = await f.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload });
       assert.equal(res.statusCode, 401);
-      assert.deepEqual(res.json(), { error: { code: 'PP_E_UNAUTHORIZED', message: 'wrong username or password' } });
+      assert.deepEqual(res.json(), {
+        error: { code: 'PP_E_UNAUTHORIZED', message: 'wrong username or password' },
+      });
     }
     const res = await f.app.inject({
       method: 'POST',
@@ -113,7 +125,10 @@ forEachDatabase('API', (target) => {
     assert.match(cookie, /pp_session=[^;]+; .*HttpOnly/);
     assert.match(cookie, /SameSite=Strict/);
     const session = cookie.split(';')[0]!;
-    assert.equal((await f.app.inject({ url: '/api/v1/auth/me', headers: { cookie: session } })).json().username, 'root');
+    assert.equal(
+      (await f.app.inject({ url: '/api/v1/auth/me', headers: { cookie: session } })).json().username,
+      'root',
+    );
     const token = res.json().token as string;
     assert.equal((await f.app.inject({ url: '/api/v1/devices', headers: bearer(token) })).statusCode, 200);
     assert.equal(
@@ -127,13 +142,28 @@ forEachDatabase('API', (target) => {
   test('bad input: malformed JSON, unknown device, bucket=century, bad dates, unknown fields → 4xx with a clear message', async () => {
     const f = await setup(await target.open());
     const h = { ...bearer(f.adminToken), 'content-type': 'application/json' };
-    let res = await f.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: h, payload: '{"username":' });
+    let res = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: h,
+      payload: '{"username":',
+    });
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error.code, 'PP_E_BAD_JSON');
-    res = await f.app.inject({ method: 'PATCH', url: `/api/v1/devices/${f.deviceId}`, headers: h, payload: '{name:' });
+    res = await f.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/devices/${f.deviceId}`,
+      headers: h,
+      payload: '{name:',
+    });
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error.code, 'PP_E_BAD_JSON');
-    res = await f.app.inject({ method: 'PATCH', url: '/api/v1/devices/999999', headers: h, payload: { name: 'x' } });
+    res = await f.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/devices/999999',
+      headers: h,
+      payload: { name: 'x' },
+    });
     assert.equal(res.statusCode, 404);
     assert.match(res.json().error.message, /device 999999 not found/);
     res = await f.app.inject({ url: '/api/v1/devices/999999/usage', headers: h });
@@ -210,7 +240,9 @@ forEachDatabase('API', (target) => {
     assert.equal(series.points.length, 60);
     res = await f.app.inject({ url: '/api/v1/usage/summary', headers: bearer(f.viewerToken) });
     const summary = res.json();
-    assert.deepEqual(summary.devices, [{ deviceId: f.deviceId, name: 'Kid laptop', rxBytes: 5000, txBytes: 700 }]);
+    assert.deepEqual(summary.devices, [
+      { deviceId: f.deviceId, name: 'Kid laptop', rxBytes: 5000, txBytes: 700 },
+    ]);
     assert.deepEqual(summary.unattributed, { rxBytes: 11, txBytes: 0 });
     assert.deepEqual(summary.gateway, { rxBytes: 90, txBytes: 60 });
     await f.app.close();
@@ -222,7 +254,12 @@ forEachDatabase('API', (target) => {
     await assert.rejects(f.app.injectWS('/api/v1/live'), /401|Unexpected server response/);
     const ws = await f.app.injectWS('/api/v1/live', { headers: bearer(f.viewerToken) });
     const frame = new Promise<string>((resolve) => ws.once('message', (d) => resolve(String(d))));
-    f.live.publish({ type: 'rates', at: new Date().toISOString(), intervalMs: 1000, devices: [{ deviceId: 1, rxBps: 10, txBps: 2 }] });
+    f.live.publish({
+      type: 'rates',
+      at: new Date().toISOString(),
+      intervalMs: 1000,
+      devices: [{ deviceId: 1, rxBps: 10, txBps: 2 }],
+    });
     const got = JSON.parse(await frame);
     assert.equal(got.devices[0].rxBps, 10);
     ws.terminate();

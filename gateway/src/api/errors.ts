@@ -21,7 +21,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     switch (err.code) {
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return reply.status(400).send(errorBody('PP_E_BAD_JSON', `request body is not valid JSON: ${err.message}`));
+        return reply
+          .status(400)
+          .send(errorBody('PP_E_BAD_JSON', `request body is not valid JSON: ${err.message}`));
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return reply.status(415).send(errorBody('PP_E_UNSUPPORTED_MEDIA', err.message));
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -34,6 +36,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return reply.status(500).send(errorBody('PP_E_INTERNAL', 'internal error; see the gateway log'));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(errorBody('PP_E_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
+    reply
+      .status(404)
+      .send(errorBody('PP_E_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
 }

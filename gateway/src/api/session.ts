@@ -26,7 +26,9 @@ export function requireSession(app: FastifyInstance, auth: AuthService): void {
     const token = tokenOf(request);
     const user = token ? await auth.authenticate(token) : null;
     if (!user) {
-      return reply.status(401).send(errorBody('PP_E_UNAUTHORIZED', 'log in first: session cookie or Bearer token required'));
+      return reply
+        .status(401)
+        .send(errorBody('PP_E_UNAUTHORIZED', 'log in first: session cookie or Bearer token required'));
     }
     request.user = user;
   });

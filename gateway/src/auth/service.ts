@@ -19,7 +19,12 @@ export interface UserRepo {
 }
 
 export interface SessionRepo {
-  create(userId: number, tokenHash: string, ttlMs: number, meta?: { ip?: string; userAgent?: string }): Promise<unknown>;
+  create(
+    userId: number,
+    tokenHash: string,
+    ttlMs: number,
+    meta?: { ip?: string; userAgent?: string },
+  ): Promise<unknown>;
   findValid(tokenHash: string): Promise<{ userId: number; expiresAt: Date } | null>;
   delete(tokenHash: string): Promise<unknown>;
 }
@@ -53,12 +58,20 @@ export class AuthService {
   async createUser(username: string, password: string, role: Role): Promise<AuthenticatedUser> {
     const name = username.trim().toLowerCase();
     if (!USERNAME_RE.test(name)) {
-      throw new AppError('PP_E_VALIDATION', 'username: 1-64 of a-z 0-9 . _ - starting with a letter or digit');
+      throw new AppError(
+        'PP_E_VALIDATION',
+        'username: 1-64 of a-z 0-9 . _ - starting with a letter or digit',
+      );
     }
     const policy = checkPasswordPolicy(password);
     if (policy) throw new AppError('PP_E_VALIDATION', policy);
-    if (await this.users.findByUsername(name)) throw new AppError('PP_E_CONFLICT', `user ${name} already exists`);
-    const user = await this.users.create({ username: name, passwordHash: await hashPassword(password), role });
+    if (await this.users.findByUsername(name))
+      throw new AppError('PP_E_CONFLICT', `user ${name} already exists`);
+    const user = await this.users.create({
+      username: name,
+      passwordHash: await hashPassword(password),
+      role,
+    });
     return { id: user.id, username: user.username, role: asRole(user.role) };
   }
 

@@ -26,19 +26,34 @@ function sh(cmd: string, args: string[]): Promise<string> {
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')}: ${err || out}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')}: ${err || out}`)),
+    );
   });
 }
 
 async function iperfGbps(): Promise<number> {
   const c = labClient(1);
-  const out = await sh('ip', ['netns', 'exec', c.ns, 'iperf3', '-4', '-c', LAB.wan.server4, '-t', String(IPERF_SECONDS), '-J']);
+  const out = await sh('ip', [
+    'netns',
+    'exec',
+    c.ns,
+    'iperf3',
+    '-4',
+    '-c',
+    LAB.wan.server4,
+    '-t',
+    String(IPERF_SECONDS),
+    '-J',
+  ]);
   const j = JSON.parse(out) as { end: { sum_received: { bits_per_second: number } } };
   return j.end.sum_received.bits_per_second / 1e9;
 }
 
 async function deleteTable() {
-  await sh('ip', ['netns', 'exec', LAB.ns.gw, 'nft', 'delete', 'table', 'inet', 'packetpilot']).catch(() => undefined);
+  await sh('ip', ['netns', 'exec', LAB.ns.gw, 'nft', 'delete', 'table', 'inet', 'packetpilot']).catch(
+    () => undefined,
+  );
 }
 
 async function rssMb(pid: number): Promise<number> {
@@ -54,7 +69,10 @@ async function main() {
   await labDown();
   await labUp();
   const dataDir = await mkdtemp(join(tmpdir(), 'pp-bench-'));
-  await runCli(['admin', 'create', '--username', 'admin', '--role', 'admin', '--password-stdin', '--data-dir', dataDir], password);
+  await runCli(
+    ['admin', 'create', '--username', 'admin', '--role', 'admin', '--password-stdin', '--data-dir', dataDir],
+    password,
+  );
 
   // 1. Forwarding: bare kernel (no table, no daemon) vs the running gateway, interleaved.
   const bare: number[] = [];
@@ -66,7 +84,9 @@ async function main() {
     await g.start();
     gw.push(await iperfGbps());
     await g.stop();
-    console.log(`rep ${rep}: bare ${bare.at(-1)!.toFixed(2)} Gbit/s, gateway ${gw.at(-1)!.toFixed(2)} Gbit/s`);
+    console.log(
+      `rep ${rep}: bare ${bare.at(-1)!.toFixed(2)} Gbit/s, gateway ${gw.at(-1)!.toFixed(2)} Gbit/s`,
+    );
   }
   const ratio = median(gw) / median(bare);
 
@@ -85,9 +105,16 @@ async function main() {
     for (let i = 1; i <= SIM_DEVICES; i++) {
       const d = simDevice(i);
       batch.push(
-        execIn(LAB.ns.sim, 'curl', ['-s', '-o', '/dev/null', '--max-time', '5', '--interface', d.name, `http://${LAB.wan.server4}/bytes/20000`]).catch(
-          () => undefined,
-        ),
+        execIn(LAB.ns.sim, 'curl', [
+          '-s',
+          '-o',
+          '/dev/null',
+          '--max-time',
+          '5',
+          '--interface',
+          d.name,
+          `http://${LAB.wan.server4}/bytes/20000`,
+        ]).catch(() => undefined),
       );
       if (batch.length >= 20) await Promise.all(batch.splice(0));
     }

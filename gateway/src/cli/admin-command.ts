@@ -13,7 +13,8 @@ async function readStdin(): Promise<string> {
 /** `admin create`: the first admin comes from the CLI; no default password exists anywhere. */
 export async function runAdminCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== 'create') throw new UsageError(`admin: unknown subcommand ${JSON.stringify(sub)} (expected create)`);
+  if (sub !== 'create')
+    throw new UsageError(`admin: unknown subcommand ${JSON.stringify(sub)} (expected create)`);
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -27,8 +28,10 @@ export async function runAdminCommand(argv: string[]): Promise<number> {
   });
   if (!values.username) throw new UsageError('admin create: --username U is required');
   const role = values.role ?? 'admin';
-  if (role !== 'admin' && role !== 'viewer') throw new UsageError(`admin create: --role must be admin or viewer, got ${role}`);
-  if (!values['password-stdin']) throw new UsageError('admin create: --password-stdin is required (the password is read from stdin)');
+  if (role !== 'admin' && role !== 'viewer')
+    throw new UsageError(`admin create: --role must be admin or viewer, got ${role}`);
+  if (!values['password-stdin'])
+    throw new UsageError('admin create: --password-stdin is required (the password is read from stdin)');
   const password = (await readStdin()).replace(/\r?\n$/, '');
   const url = parseDatabaseUrl(values['database-url'] ?? process.env.DATABASE_URL);
   const database = await openDatabase(

@@ -17,7 +17,8 @@ test('DATABASE_URL from the environment, flag wins', () => {
   const env = { DATABASE_URL: 'postgres://env@127.0.0.1/db' };
   assert.equal(parseGatewayArgs(['--lan', 'a', '--wan', 'b'], env).databaseUrl, env.DATABASE_URL);
   assert.equal(
-    parseGatewayArgs(['--lan', 'a', '--wan', 'b', '--database-url', 'postgresql://flag@h/d'], env).databaseUrl,
+    parseGatewayArgs(['--lan', 'a', '--wan', 'b', '--database-url', 'postgresql://flag@h/d'], env)
+      .databaseUrl,
     'postgresql://flag@h/d',
   );
 });

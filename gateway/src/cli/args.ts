@@ -22,7 +22,9 @@ export function parseListen(value: string | undefined): { host: string | null; p
   const port = m ? Number(m[3]) : NaN;
   const host = m ? (m[1] ?? m[2] ?? '') : '';
   if (!m || port < 1 || port > 65535 || (host !== '' && host !== 'localhost' && isIP(host) === 0)) {
-    throw new UsageError(`--listen: expected ADDR:PORT (e.g. 192.168.1.1:8080 or [::]:8080), got ${JSON.stringify(value)}`);
+    throw new UsageError(
+      `--listen: expected ADDR:PORT (e.g. 192.168.1.1:8080 or [::]:8080), got ${JSON.stringify(value)}`,
+    );
   }
   return { host: host === '' ? null : host, port };
 }
@@ -33,7 +35,9 @@ export function parseDatabaseUrl(value: string | undefined): string | null {
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`--database-url: not a URL: ${JSON.stringify(value)} (expected postgres://user@host:5432/db)`);
+    throw new UsageError(
+      `--database-url: not a URL: ${JSON.stringify(value)} (expected postgres://user@host:5432/db)`,
+    );
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new UsageError(`--database-url: expected a postgres:// URL, got ${url.protocol}//…`);

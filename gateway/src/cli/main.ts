@@ -46,7 +46,12 @@ main(process.argv.slice(2)).then(
     } else if (err instanceof PreflightError || err instanceof AppError) {
       process.stderr.write(`packetpilot: ${err.message}\n`);
       process.exitCode = 1;
-    } else if (err instanceof Error && err.name === 'TypeError' && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+    } else if (
+      err instanceof Error &&
+      err.name === 'TypeError' &&
+      'code' in err &&
+      String(err.code).startsWith('ERR_PARSE_ARGS')
+    ) {
       process.stderr.write(`packetpilot: ${err.message}\n\n${HELP}`);
       process.exitCode = 2;
     } else {

@@ -26,10 +26,7 @@ let api: ApiClient;
  */
 async function installTruthCounter(ns: string) {
   await execIn(ns, 'nft', ['delete', 'table', 'inet', COUNTER_TABLE]).catch(() => undefined);
-  await execIn(ns, 'nft', [
-    '-f',
-    '-',
-  ], {
+  await execIn(ns, 'nft', ['-f', '-'], {
     input: `table inet ${COUNTER_TABLE} {
       counter up {}
       counter down {}
@@ -42,29 +39,61 @@ async function installTruthCounter(ns: string) {
 async function truth(ns: string): Promise<{ up: number; down: number }> {
   const out = JSON.parse(await execIn(ns, 'nft', ['-j', 'list', 'counters', 'table', 'inet', COUNTER_TABLE]));
   const get = (name: string) =>
-    (out.nftables as Array<{ counter?: { name: string; bytes: number } }>).find((o) => o.counter?.name === name)!.counter!
-      .bytes;
+    (out.nftables as Array<{ counter?: { name: string; bytes: number } }>).find(
+      (o) => o.counter?.name === name,
+    )!.counter!.bytes;
   return { up: get('up'), down: get('down') };
 }
 
-function iperf(ns: string, port: number, bytes: string, reverse: boolean, extra: string[] = []): Promise<void> {
+function iperf(
+  ns: string,
+  port: number,
+  bytes: string,
+  reverse: boolean,
+  extra: string[] = [],
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const args = ['netns', 'exec', ns, 'iperf3', '-4', '-c', LAB.wan.server4, '-p', String(port), '-n', bytes, '-J', ...extra];
+    const args = [
+      'netns',
+      'exec',
+      ns,
+      'iperf3',
+      '-4',
+      '-c',
+      LAB.wan.server4,
+      '-p',
+      String(port),
+      '-n',
+      bytes,
+      '-J',
+      ...extra,
+    ];
     if (reverse) args.push('-R');
     const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`iperf3 in ${ns} failed (${code}): ${out.slice(0, 500)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`iperf3 in ${ns} failed (${code}): ${out.slice(0, 500)}`)),
+    );
   });
 }
 
 async function deviceByMac(mac: string): Promise<Device> {
-  return until(`device ${mac} in the API`, async () => (await api.get<Device[]>('/devices')).find((d) => d.mac === mac), 10_000);
+  return until(
+    `device ${mac} in the API`,
+    async () => (await api.get<Device[]>('/devices')).find((d) => d.mac === mac),
+    10_000,
+  );
 }
 
 /** Waits until the API's numbers for the device match the client's own counter within 0.5 %. */
-async function expectMatch(mac: string, base: { dev: Device; truth: { up: number; down: number } }, ns: string, timeoutMs: number) {
+async function expectMatch(
+  mac: string,
+  base: { dev: Device; truth: { up: number; down: number } },
+  ns: string,
+  timeoutMs: number,
+) {
   const t = await truth(ns);
   const wantTx = t.up - base.truth.up;
   const wantRx = t.down - base.truth.down;
@@ -94,7 +123,10 @@ before(async () => {
   await labDown();
   await labUp();
   dataDir = await mkdtemp(join(tmpdir(), 'pp-gw-lab-'));
-  const created = await runCli(['admin', 'create', '--username', 'admin', '--role', 'admin', '--password-stdin', '--data-dir', dataDir], PASSWORD);
+  const created = await runCli(
+    ['admin', 'create', '--username', 'admin', '--role', 'admin', '--password-stdin', '--data-dir', dataDir],
+    PASSWORD,
+  );
   assert.equal(created.code, 0, created.stderr);
   gateway = new GatewayProcess(['--data-dir', dataDir]);
   await gateway.start();
@@ -108,41 +140,61 @@ after(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-test('uploads and downloads of two clients match their own interface counters within 0.5 %, within 5 s', { skip }, async () => {
-  const clients = [labClient(1), labClient(2)];
-  const bases = [];
-  for (const c of clients) {
-    await installTruthCounter(c.ns);
-    // A packet so the client is in the neighbour table and the API lists it.
-    await execIn(c.ns, 'ping', ['-c', '1', '-W', '2', LAB.wan.server4]);
-    bases.push({ dev: await deviceByMac(c.mac), truth: await truth(c.ns) });
-  }
-  // Both clients at once: one uploads then downloads on 5201, the other the reverse on 5202.
-  await Promise.all([
-    iperf(clients[0]!.ns, 5201, '40M', false).then(() => iperf(clients[0]!.ns, 5201, '60M', true)),
-    iperf(clients[1]!.ns, 5202, '30M', true).then(() => iperf(clients[1]!.ns, 5202, '20M', false)),
-  ]);
-  const ended = Date.now();
-  for (const [i, c] of clients.entries()) {
-    const got = await expectMatch(c.mac, bases[i]!, c.ns, 5_000);
-    assert.ok(got.tx > 10e6 && got.rx > 10e6, `transfers of ${c.ns} reached the counter: ${JSON.stringify(got)}`);
-  }
-  assert.ok(Date.now() - ended <= 5_500, 'visible within 5 s');
-  const health = (await (await fetch('http://192.168.77.1:8080/api/v1/health')).json()) as { warnings: Array<{ code: string }> };
-  assert.deepEqual(health.warnings.map((w) => w.code).filter((c) => c === 'accounting_gap'), []);
-});
+test(
+  'uploads and downloads of two clients match their own interface counters within 0.5 %, within 5 s',
+  { skip },
+  async () => {
+    const clients = [labClient(1), labClient(2)];
+    const bases = [];
+    for (const c of clients) {
+      await installTruthCounter(c.ns);
+      // A packet so the client is in the neighbour table and the API lists it.
+      await execIn(c.ns, 'ping', ['-c', '1', '-W', '2', LAB.wan.server4]);
+      bases.push({ dev: await deviceByMac(c.mac), truth: await truth(c.ns) });
+    }
+    // Both clients at once: one uploads then downloads on 5201, the other the reverse on 5202.
+    await Promise.all([
+      iperf(clients[0]!.ns, 5201, '40M', false).then(() => iperf(clients[0]!.ns, 5201, '60M', true)),
+      iperf(clients[1]!.ns, 5202, '30M', true).then(() => iperf(clients[1]!.ns, 5202, '20M', false)),
+    ]);
+    const ended = Date.now();
+    for (const [i, c] of clients.entries()) {
+      const got = await expectMatch(c.mac, bases[i]!, c.ns, 5_000);
+      assert.ok(
+        got.tx > 10e6 && got.rx > 10e6,
+        `transfers of ${c.ns} reached the counter: ${JSON.stringify(got)}`,
+      );
+    }
+    assert.ok(Date.now() - ended <= 5_500, 'visible within 5 s');
+    const health = (await (await fetch('http://192.168.77.1:8080/api/v1/health')).json()) as {
+      warnings: Array<{ code: string }>;
+    };
+    assert.deepEqual(
+      health.warnings.map((w) => w.code).filter((c) => c === 'accounting_gap'),
+      [],
+    );
+  },
+);
 
-test('kill -9 during a transfer: the transfer completes and after restart nothing is lost or counted twice', { skip }, async () => {
-  const c = labClient(3);
-  await installTruthCounter(c.ns);
-  await execIn(c.ns, 'ping', ['-c', '1', '-W', '2', LAB.wan.server4]);
-  const base = { dev: await deviceByMac(c.mac), truth: await truth(c.ns) };
-  // ~3 s at 200 Mbit/s, so the kill lands mid-transfer and some bytes were already committed.
-  const transfer = iperf(c.ns, 5201, '75M', true, ['-b', '200M']);
-  await until('some bytes of the transfer in the API', async () => (await deviceByMac(c.mac)).rxBytes - base.dev.rxBytes > 5e6, 10_000);
-  assert.equal(await gateway.stop('SIGKILL'), null);
-  await transfer; // forwarding and counting go on without the daemon: the table stays
-  await gateway.start();
-  const got = await expectMatch(c.mac, base, c.ns, 10_000);
-  assert.ok(got.rx > 75e6, `download counted: ${got.rx}`);
-});
+test(
+  'kill -9 during a transfer: the transfer completes and after restart nothing is lost or counted twice',
+  { skip },
+  async () => {
+    const c = labClient(3);
+    await installTruthCounter(c.ns);
+    await execIn(c.ns, 'ping', ['-c', '1', '-W', '2', LAB.wan.server4]);
+    const base = { dev: await deviceByMac(c.mac), truth: await truth(c.ns) };
+    // ~3 s at 200 Mbit/s, so the kill lands mid-transfer and some bytes were already committed.
+    const transfer = iperf(c.ns, 5201, '75M', true, ['-b', '200M']);
+    await until(
+      'some bytes of the transfer in the API',
+      async () => (await deviceByMac(c.mac)).rxBytes - base.dev.rxBytes > 5e6,
+      10_000,
+    );
+    assert.equal(await gateway.stop('SIGKILL'), null);
+    await transfer; // forwarding and counting go on without the daemon: the table stays
+    await gateway.start();
+    const got = await expectMatch(c.mac, base, c.ns, 10_000);
+    assert.ok(got.rx > 75e6, `download counted: ${got.rx}`);
+  },
+);

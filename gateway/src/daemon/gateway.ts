@@ -33,7 +33,12 @@ export interface GatewayTimings {
   scanMs: number;
 }
 
-export const DEFAULT_TIMINGS: GatewayTimings = { liveSampleMs: 1000, idleSampleMs: 2000, flushMs: 3000, scanMs: 5000 };
+export const DEFAULT_TIMINGS: GatewayTimings = {
+  liveSampleMs: 1000,
+  idleSampleMs: 2000,
+  flushMs: 3000,
+  scanMs: 5000,
+};
 
 /**
  * The daemon's composition root: preflight, storage, kernel table, discovery, metering, API.
@@ -110,9 +115,24 @@ export async function startGateway(
 
     const tickers = [
       new Ticker('sample', () => (live.watched ? timings.liveSampleMs : timings.idleSampleMs), sample, log),
-      new Ticker('flush', () => timings.flushMs, () => meter.flush().then(() => undefined), log),
-      new Ticker('scan', () => timings.scanMs, () => scanner.scan(), log),
-      new Ticker('prune', () => 3_600_000, () => usageStore.prune().then(() => undefined), log),
+      new Ticker(
+        'flush',
+        () => timings.flushMs,
+        () => meter.flush().then(() => undefined),
+        log,
+      ),
+      new Ticker(
+        'scan',
+        () => timings.scanMs,
+        () => scanner.scan(),
+        log,
+      ),
+      new Ticker(
+        'prune',
+        () => 3_600_000,
+        () => usageStore.prune().then(() => undefined),
+        log,
+      ),
     ];
     for (const t of tickers) t.start();
 

@@ -11,7 +11,11 @@ interface LinkAddr {
 }
 
 /** The interface's addresses; throws a clear error when the interface does not exist. */
-export async function interfaceAddresses(runner: CommandRunner, ifname: string, role: string): Promise<string[]> {
+export async function interfaceAddresses(
+  runner: CommandRunner,
+  ifname: string,
+  role: string,
+): Promise<string[]> {
   const res = await runner.run('ip', ['-j', 'addr', 'show', 'dev', ifname]);
   if (res.code !== 0) {
     throw new PreflightError(
@@ -25,6 +29,8 @@ export async function interfaceAddresses(runner: CommandRunner, ifname: string, 
 
 export function requireRoot(getuid: (() => number) | undefined = process.getuid): void {
   if (getuid && getuid() !== 0) {
-    throw new PreflightError('the gateway needs root: it owns an nftables table and reads conntrack (try sudo)');
+    throw new PreflightError(
+      'the gateway needs root: it owns an nftables table and reads conntrack (try sudo)',
+    );
   }
 }

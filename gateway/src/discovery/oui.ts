@@ -14,7 +14,8 @@ export function isLocallyAdministered(mac: string): boolean {
 }
 
 export function createVendorLookup(
-  load: () => Record<string, string> = () => createRequire(import.meta.url)('oui-data') as Record<string, string>,
+  load: () => Record<string, string> = () =>
+    createRequire(import.meta.url)('oui-data') as Record<string, string>,
 ): VendorLookup {
   let table: Map<string, string> | null = null;
   return {

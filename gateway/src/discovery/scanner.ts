@@ -83,13 +83,15 @@ export class DeviceScanner {
     const neigh = parseNeighbours(
       await runChecked(this.opts.runner, 'ip', ['-j', 'neigh', 'show', 'dev', this.opts.lan]),
     );
-    if (neigh.errors.length) this.opts.log.warn({ errors: neigh.errors.slice(0, 5) }, 'unreadable neighbour rows');
+    if (neigh.errors.length)
+      this.opts.log.warn({ errors: neigh.errors.slice(0, 5) }, 'unreadable neighbour rows');
     for (const n of neigh.rows) add(n.mac, n.address);
 
     if (this.opts.leasesPath) {
       const text = await readFile(this.opts.leasesPath, 'utf8').catch(() => '');
       const leases = parseDnsmasqLeases(text);
-      if (leases.errors.length) this.opts.log.warn({ errors: leases.errors.slice(0, 5) }, 'unreadable lease rows');
+      if (leases.errors.length)
+        this.opts.log.warn({ errors: leases.errors.slice(0, 5) }, 'unreadable lease rows');
       for (const l of leases.rows) {
         if (!l.expiresAt || l.expiresAt > at) add(l.mac, l.address, l.hostname);
       }

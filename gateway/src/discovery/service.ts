@@ -45,7 +45,9 @@ export class DeviceService {
     return {
       id: row.id,
       mac: row.mac,
-      ips: [...row.addresses].sort((a, b) => b.lastSeen.getTime() - a.lastSeen.getTime()).map((a) => a.address),
+      ips: [...row.addresses]
+        .sort((a, b) => b.lastSeen.getTime() - a.lastSeen.getTime())
+        .map((a) => a.address),
       name: row.name,
       hostname: row.hostname,
       vendor: row.vendor,

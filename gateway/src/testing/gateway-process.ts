@@ -6,7 +6,12 @@ export const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 export const GATEWAY_URL = `http://${LAB.lan.gateway4}:${LAB.ports.gatewayUi}`;
 
 /** Polls `check` until it returns a value other than undefined/false, or throws after the deadline. */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number, stepMs = 100): Promise<T> {
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  stepMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -17,13 +22,18 @@ export async function until<T>(what: string, check: () => Promise<T | undefined 
       last = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
 
-export function runCli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  input?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -46,7 +56,19 @@ export class GatewayProcess {
   async start(): Promise<void> {
     const child = spawn(
       'ip',
-      ['netns', 'exec', LAB.ns.gw, process.execPath, CLI, 'gateway', '--lan', LAB.gw.lanIf, '--wan', LAB.gw.wanIf, ...this.args],
+      [
+        'netns',
+        'exec',
+        LAB.ns.gw,
+        process.execPath,
+        CLI,
+        'gateway',
+        '--lan',
+        LAB.gw.lanIf,
+        '--wan',
+        LAB.gw.wanIf,
+        ...this.args,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PP_LOG_LEVEL: 'info' } },
     );
     this.child = child;
@@ -87,7 +109,9 @@ export class ApiClient {
   }
 
   async get<T>(path: string): Promise<T> {
-    const res = await fetch(`${GATEWAY_URL}/api/v1${path}`, { headers: { authorization: `Bearer ${this.token}` } });
+    const res = await fetch(`${GATEWAY_URL}/api/v1${path}`, {
+      headers: { authorization: `Bearer ${this.token}` },
+    });
     if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   }

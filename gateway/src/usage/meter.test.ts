@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { UsageMeter, type CounterSnapshot, type UsageIncrement, type Baseline, type UsageSink } from './meter.js';
+import {
+  UsageMeter,
+  type CounterSnapshot,
+  type UsageIncrement,
+  type Baseline,
+  type UsageSink,
+} from './meter.js';
 
 const log = pino({ level: 'silent' });
 const MAC_A = '02:50:50:00:00:01';
@@ -30,14 +36,22 @@ class MemorySink implements UsageSink {
   }
 }
 
-function snap(tx: Record<string, number>, rx4: Record<string, number>, counters: Record<string, number> = {}): CounterSnapshot {
-  const els = (m: Record<string, number>) => Object.entries(m).map(([key, bytes]) => ({ key, bytes, packets: Math.ceil(bytes / 1000) }));
+function snap(
+  tx: Record<string, number>,
+  rx4: Record<string, number>,
+  counters: Record<string, number> = {},
+): CounterSnapshot {
+  const els = (m: Record<string, number>) =>
+    Object.entries(m).map(([key, bytes]) => ({ key, bytes, packets: Math.ceil(bytes / 1000) }));
   const up = Object.values(tx).reduce((a, b) => a + b, 0);
   const down = Object.values(rx4).reduce((a, b) => a + b, 0);
   return {
     sets: { dev_tx: els(tx), dev_rx4: els(rx4) },
     counters: Object.fromEntries(
-      Object.entries({ fwd_up: up, fwd_down: down, ...counters }).map(([k, bytes]) => [k, { bytes, packets: Math.ceil(bytes / 1000) }]),
+      Object.entries({ fwd_up: up, fwd_down: down, ...counters }).map(([k, bytes]) => [
+        k,
+        { bytes, packets: Math.ceil(bytes / 1000) },
+      ]),
     ),
   };
 }
@@ -48,16 +62,25 @@ function meterWith(snapshots: CounterSnapshot[], sink: MemorySink, clock = { t: 
     deviceIdForMac: async (mac: string) => (mac === MAC_A ? 1 : mac === MAC_B ? 2 : 99),
     deviceIdForAddress: async (ip: string) => (ip === '192.168.77.11' ? 1 : ip === '192.168.77.12' ? 2 : 0),
   };
-  return new UsageMeter({ snapshot: async () => snapshots[Math.min(i++, snapshots.length - 1)]! }, resolver, sink, log, () => {
-    clock.t += 1000;
-    return new Date(clock.t);
-  });
+  return new UsageMeter(
+    { snapshot: async () => snapshots[Math.min(i++, snapshots.length - 1)]! },
+    resolver,
+    sink,
+    log,
+    () => {
+      clock.t += 1000;
+      return new Date(clock.t);
+    },
+  );
 }
 
 test('counter differences become per-device usage; upload by MAC, download by address', async () => {
   const sink = new MemorySink();
   const meter = meterWith(
-    [snap({ [MAC_A]: 1000 }, { '192.168.77.11': 5000 }), snap({ [MAC_A]: 3000, [MAC_B]: 700 }, { '192.168.77.11': 9000, '192.168.77.12': 100 })],
+    [
+      snap({ [MAC_A]: 1000 }, { '192.168.77.11': 5000 }),
+      snap({ [MAC_A]: 3000, [MAC_B]: 700 }, { '192.168.77.11': 9000, '192.168.77.12': 100 }),
+    ],
     sink,
   );
   await meter.start();
@@ -66,7 +89,10 @@ test('counter differences become per-device usage; upload by MAC, download by ad
   await meter.flush();
   assert.deepEqual(sink.total(1), { rx: 9000, tx: 3000 });
   assert.deepEqual(sink.total(2), { rx: 100, tx: 700 });
-  assert.deepEqual(meter.rates.find((r) => r.deviceId === 1), { deviceId: 1, rxBps: 4000, txBps: 2000 });
+  assert.deepEqual(
+    meter.rates.find((r) => r.deviceId === 1),
+    { deviceId: 1, rxBps: 4000, txBps: 2000 },
+  );
 });
 
 test('a restart resumes from the committed baselines: no loss, no double count', async () => {
@@ -129,5 +155,5 @@ test('an impossible jump between two samples is rejected, but the first sample a
   await meter.sample();
   await meter.flush();
   assert.equal(sink.total(1).tx, huge);
-  assert.equal(meter.rejectedJumps, 2, "the device element and the forward total both jumped");
+  assert.equal(meter.rejectedJumps, 2, 'the device element and the forward total both jumped');
 });

@@ -100,7 +100,8 @@ export class UsageMeter {
   ) {}
 
   async start(): Promise<void> {
-    for (const [key, value] of await this.sink.loadBaselines(BASELINE_PREFIX)) this.#baselines.set(key, value);
+    for (const [key, value] of await this.sink.loadBaselines(BASELINE_PREFIX))
+      this.#baselines.set(key, value);
   }
 
   get lastSampleAt(): Date | null {
@@ -119,7 +120,9 @@ export class UsageMeter {
   async sample(): Promise<void> {
     const snapshot = await this.source.snapshot();
     const at = this.now();
-    const seconds = this.#lastSampleAt ? Math.max(0.001, (at.getTime() - this.#lastSampleAt.getTime()) / 1000) : 1;
+    const seconds = this.#lastSampleAt
+      ? Math.max(0.001, (at.getTime() - this.#lastSampleAt.getTime()) / 1000)
+      : 1;
     if (!snapshot) {
       this.log.warn('accounting table missing; nothing to sample');
       return;
@@ -189,7 +192,9 @@ export class UsageMeter {
     } catch (err) {
       for (const inc of increments) this.#merge(inc);
       for (const b of baselines) this.#dirty.add(b.key);
-      throw new Error(`commit usage batch of ${increments.length} rows: ${(err as Error).message}`, { cause: err });
+      throw new Error(`commit usage batch of ${increments.length} rows: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 

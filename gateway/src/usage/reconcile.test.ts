@@ -15,7 +15,12 @@ test('parses ip -j -s link statistics and rejects output without them', () => {
 test('a gap above 1 % between the WAN interface and the accounting raises a warning; a match clears it', () => {
   const health = new HealthRegistry();
   const r = new WanReconciler(health);
-  const link = (rx: number, rxp: number, tx: number, txp: number) => ({ rxBytes: rx, rxPackets: rxp, txBytes: tx, txPackets: txp });
+  const link = (rx: number, rxp: number, tx: number, txp: number) => ({
+    rxBytes: rx,
+    rxPackets: rxp,
+    txBytes: tx,
+    txPackets: txp,
+  });
   r.observe(link(0, 0, 0, 0), { wanInBytes: 0, wanOutBytes: 0 });
   // 10 MB in 10 000 packets: 140 000 bytes of Ethernet headers the accounting never sees
   const gap = r.observe(link(10_140_000, 10_000, 0, 0), { wanInBytes: 9_000_000, wanOutBytes: 0 });
@@ -32,6 +37,9 @@ test('small windows are noise and do not judge; a counter restart opens a new wi
   const z = { rxBytes: 5e9, rxPackets: 1e6, txBytes: 0, txPackets: 0 };
   r.observe(z, { wanInBytes: 0, wanOutBytes: 0 });
   assert.equal(r.observe({ ...z, rxBytes: 5e9 + 5000 }, { wanInBytes: 0, wanOutBytes: 0 }), null);
-  assert.equal(r.observe({ rxBytes: 10, rxPackets: 1, txBytes: 0, txPackets: 0 }, { wanInBytes: 0, wanOutBytes: 0 }), null);
+  assert.equal(
+    r.observe({ rxBytes: 10, rxPackets: 1, txBytes: 0, txPackets: 0 }, { wanInBytes: 0, wanOutBytes: 0 }),
+    null,
+  );
   assert.deepEqual(health.list(), []);
 });

@@ -28,7 +28,10 @@ export function parseLinkStats(json: string, ifname: string): InterfaceCounters 
   };
 }
 
-export async function readInterfaceCounters(runner: CommandRunner, ifname: string): Promise<InterfaceCounters> {
+export async function readInterfaceCounters(
+  runner: CommandRunner,
+  ifname: string,
+): Promise<InterfaceCounters> {
   return parseLinkStats(await runChecked(runner, 'ip', ['-j', '-s', 'link', 'show', 'dev', ifname]), ifname);
 }
 

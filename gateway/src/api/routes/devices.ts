@@ -51,7 +51,10 @@ export const deviceRoutes =
       async (request) => {
         const device = await deps.devices.rename(request.params.id, request.body.name?.trim() || null);
         if (!device) throw new AppError('PP_E_NOT_FOUND', `device ${request.params.id} not found`);
-        request.log.info({ deviceId: device.id, name: device.name, by: request.user?.username }, 'device renamed');
+        request.log.info(
+          { deviceId: device.id, name: device.name, by: request.user?.username },
+          'device renamed',
+        );
         return device;
       },
     );

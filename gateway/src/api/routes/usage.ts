@@ -1,5 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DeviceParams, ErrorReply, SummaryQuery, UsageQuery, UsageSeries, UsageSummary } from '@packetpilot/protocol';
+import {
+  DeviceParams,
+  ErrorReply,
+  SummaryQuery,
+  UsageQuery,
+  UsageSeries,
+  UsageSummary,
+} from '@packetpilot/protocol';
 import type { AppDeps } from '../deps.js';
 import { AppError } from '../../errors.js';
 
