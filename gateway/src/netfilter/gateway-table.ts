@@ -75,7 +75,10 @@ export function buildGatewayTable({ lan, wan }: { lan: string; wan: string }): T
   const input: ChainSpec = {
     name: CHAIN_ACCT_INPUT,
     hook: { type: 'filter', hook: 'input', priority: ACCOUNTING_PRIORITY, policy: 'accept' },
-    rules: [rule(iifname(lan), update(SET_LOCAL_TX, 'ether saddr')), rule(iifname(wan), counter(COUNTER_WAN_LOCAL_IN))],
+    rules: [
+      rule(iifname(lan), update(SET_LOCAL_TX, 'ether saddr')),
+      rule(iifname(wan), counter(COUNTER_WAN_LOCAL_IN)),
+    ],
   };
   const output: ChainSpec = {
     name: CHAIN_ACCT_OUTPUT,
@@ -102,7 +105,13 @@ export function buildGatewayTable({ lan, wan }: { lan: string; wan: string }): T
       deviceSet(SET_LOCAL_RX4, 'ipv4_addr'),
       deviceSet(SET_LOCAL_RX6, 'ipv6_addr'),
     ],
-    counters: [COUNTER_FWD_UP, COUNTER_FWD_DOWN, COUNTER_LAN_LAN, COUNTER_WAN_LOCAL_IN, COUNTER_WAN_LOCAL_OUT],
+    counters: [
+      COUNTER_FWD_UP,
+      COUNTER_FWD_DOWN,
+      COUNTER_LAN_LAN,
+      COUNTER_WAN_LOCAL_IN,
+      COUNTER_WAN_LOCAL_OUT,
+    ],
     chains: [forward, input, output, postrouting],
   };
 }

@@ -3,16 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandError, type CommandRunner } from '../os/runner.js';
 import type { Logger } from '../log.js';
-import { parseNftListing, parseNftTable, type ListedSet, type NftListing, type NftSnapshot } from './parse.js';
+import {
+  parseNftListing,
+  parseNftTable,
+  type ListedSet,
+  type NftListing,
+  type NftSnapshot,
+} from './parse.js';
 import type { ChainSpec, NftFamily, SetSpec, TableSpec } from './table.js';
 
 const NFT = 'nft';
 const TIMEOUT_MS = 30_000;
 
 export type NftCommand =
-  | { add: Record<string, unknown> }
-  | { delete: Record<string, unknown> }
-  | { flush: Record<string, unknown> };
+  { add: Record<string, unknown> } | { delete: Record<string, unknown> } | { flush: Record<string, unknown> };
 
 function setFlagsSent(spec: SetSpec): string[] {
   return (spec.flags ?? []).filter((f) => f !== 'dynamic').sort();
@@ -37,7 +41,9 @@ export function setMatches(spec: SetSpec, listed: ListedSet): boolean {
 /** Hook type/hook/priority cannot be changed in place (EOPNOTSUPP); the policy can. */
 function chainNeedsRecreate(spec: ChainSpec, listed: NftListing['chains'][string]): boolean {
   if (!spec.hook) return listed.hook !== undefined;
-  return listed.type !== spec.hook.type || listed.hook !== spec.hook.hook || listed.prio !== spec.hook.priority;
+  return (
+    listed.type !== spec.hook.type || listed.hook !== spec.hook.hook || listed.prio !== spec.hook.priority
+  );
 }
 
 /**
@@ -150,14 +156,20 @@ export class Nft {
     const file = join(dir, 'batch.json');
     try {
       await writeFile(file, JSON.stringify({ nftables: cmds }), { mode: 0o600 });
-      const res = await this.#runner.run(NFT, ['-j', '-f', file], { netns: this.#netns, timeoutMs: TIMEOUT_MS });
+      const res = await this.#runner.run(NFT, ['-j', '-f', file], {
+        netns: this.#netns,
+        timeoutMs: TIMEOUT_MS,
+      });
       if (res.code !== 0) {
         throw new Error(`apply ${where}: ${res.stderr.trim() || `nft exited ${res.code}`}`);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-    this.#log?.debug({ table: spec.name, commands: cmds.length, existed: current !== null }, 'nft table applied');
+    this.#log?.debug(
+      { table: spec.name, commands: cmds.length, existed: current !== null },
+      'nft table applied',
+    );
   }
 
   async snapshot(family: NftFamily, table: string): Promise<NftSnapshot | null> {

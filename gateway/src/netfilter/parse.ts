@@ -82,7 +82,10 @@ function parseElement(e: unknown, setName: string): SetElementCount {
   if (isObj(e) && isObj(e.elem)) {
     const c = e.elem.counter;
     const counts = isObj(c)
-      ? { packets: num(c.packets, `${setName} element packets`), bytes: num(c.bytes, `${setName} element bytes`) }
+      ? {
+          packets: num(c.packets, `${setName} element packets`),
+          bytes: num(c.bytes, `${setName} element bytes`),
+        }
       : { packets: 0, bytes: 0 };
     return { key: keyOf(e.elem.val), ...counts };
   }

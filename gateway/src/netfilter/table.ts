@@ -49,7 +49,14 @@ export interface TableSpec {
 }
 
 /** Well-known priorities (nft's `filter`, `srcnat`, …) so specs read like nft text. */
-export const Priority = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100 } as const;
+export const Priority = {
+  raw: -300,
+  mangle: -150,
+  dstnat: -100,
+  filter: 0,
+  security: 50,
+  srcnat: 100,
+} as const;
 
 // ---- expression JSON (the subset we emit) ----
 
