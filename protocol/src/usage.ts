@@ -85,3 +85,33 @@ export const LiveRates = Type.Object(
   { $id: 'LiveRates' },
 );
 export type LiveRates = Static<typeof LiveRates>;
+
+export const RemotesQuery = Type.Object({
+  from: Type.Optional(Type.String({ format: 'date-time' })),
+  to: Type.Optional(Type.String({ format: 'date-time' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+});
+export type RemotesQuery = Static<typeof RemotesQuery>;
+
+export const RemoteUsage = Type.Object({
+  remote: Type.String({ description: 'Remote address the device opened flows to' }),
+  proto: Type.String({ description: 'tcp, udp, icmp, …' }),
+  port: Type.Integer({ description: 'Remote port; 0 for protocols without ports' }),
+  rxBytes: Type.Number(),
+  txBytes: Type.Number(),
+  flows: Type.Integer({ description: 'Flows that ended in the range' }),
+});
+
+export const RemoteList = Type.Object(
+  {
+    deviceId: Type.Integer(),
+    from: Type.String({ format: 'date-time' }),
+    to: Type.String({ format: 'date-time' }),
+    remotes: Type.Array(RemoteUsage),
+  },
+  {
+    $id: 'RemoteList',
+    description: 'Per-flow usage from conntrack, by hour; the breakdown, not the device total',
+  },
+);
+export type RemoteList = Static<typeof RemoteList>;

@@ -10,6 +10,7 @@ import { UsageStore } from '../usage/store.js';
 import { UsageQueries } from '../usage/queries.js';
 import { DeviceService } from '../discovery/service.js';
 import { LiveFeed } from '../usage/live.js';
+import { FlowStore } from '../usage/flow-store.js';
 import type { Database } from '../db/open.js';
 
 interface Fixture {
@@ -37,6 +38,7 @@ async function setup(database: Database): Promise<Fixture> {
     auth,
     devices,
     usage: new UsageQueries(usage, devices),
+    remotes: new FlowStore(db),
     live,
     health: async () => ({
       status: 'ok',

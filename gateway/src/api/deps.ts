@@ -14,12 +14,24 @@ export interface UsageQueries {
   summary(q: { from: Date; to: Date; limit: number }): Promise<UsageSummary>;
 }
 
+export interface RemoteQueries {
+  topRemotes(q: {
+    deviceId: number;
+    from: Date;
+    to: Date;
+    limit: number;
+  }): Promise<
+    Array<{ remote: string; proto: string; port: number; rxBytes: number; txBytes: number; flows: number }>
+  >;
+}
+
 /** Everything the HTTP layer needs; the daemon builds it, tests build it with fakes or a real DB. */
 export interface AppDeps {
   log: Logger;
   auth: AuthService;
   devices: DeviceService;
   usage: UsageQueries;
+  remotes: RemoteQueries;
   health: () => Promise<Health>;
   live: LiveFeed;
   /** Set the Secure flag on the session cookie (when served over TLS). */

@@ -40,3 +40,19 @@ export async function checkConntrack(runner: CommandRunner, netns?: string): Pro
   }
   return problems;
 }
+
+/**
+ * Switch on what the checks above look for. A failure is not fatal (device totals come from
+ * nft); the caller reports what checkConntrack still finds.
+ */
+export async function enableConntrackAccounting(
+  runner: CommandRunner,
+  netns?: string,
+): Promise<string | null> {
+  const res = await runner.run(
+    'sysctl',
+    ['-w', 'net.netfilter.nf_conntrack_acct=1', 'net.netfilter.nf_conntrack_events=1'],
+    { netns, timeoutMs: 10_000 },
+  );
+  return res.code === 0 ? null : res.stderr.trim() || `sysctl exited ${res.code}`;
+}

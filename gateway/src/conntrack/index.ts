@@ -15,5 +15,5 @@ export {
   type FlowBaseline,
   type FlowTrackerOptions,
 } from './tracker.js';
-export { checkConntrack, type ConntrackProblem } from './health.js';
+export { checkConntrack, enableConntrackAccounting, type ConntrackProblem } from './health.js';
 export { startFlowAccounting, type FlowAccounting, type FlowAccountingOptions } from './accounting.js';

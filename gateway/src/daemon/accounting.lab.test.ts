@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { requireRootOrSkip } from '../testing/fixtures.js';
 import { ApiClient, GatewayProcess, runCli, until } from '../testing/gateway-process.js';
 import { LAB, labClient, labDown, labUp, execIn } from '../lab/index.js';
-import type { Device } from '@packetpilot/protocol';
+import type { Device, RemoteList } from '@packetpilot/protocol';
 
 const skip = requireRootOrSkip();
 const COUNTER_TABLE = 'ppt_client_truth';
@@ -166,6 +166,29 @@ test(
       );
     }
     assert.ok(Date.now() - ended <= 5_500, 'visible within 5 s');
+
+    // The per-flow breakdown (conntrack) names the iperf3 server and agrees with the device total.
+    for (const [i, c] of clients.entries()) {
+      const dev = await deviceByMac(c.mac);
+      const want = dev.rxBytes - bases[i]!.dev.rxBytes + (dev.txBytes - bases[i]!.dev.txBytes);
+      await until(
+        `conntrack breakdown of ${c.ns} to reach the nft total ${want}`,
+        async () => {
+          const list = await api.get<RemoteList>(
+            `/devices/${dev.id}/remotes?from=${new Date(ended - 600_000).toISOString()}`,
+          );
+          const iperfBytes = list.remotes
+            .filter(
+              (r) =>
+                r.remote === LAB.wan.server4 && r.proto === 'tcp' && (r.port === 5201 || r.port === 5202),
+            )
+            .reduce((a, r) => a + r.rxBytes + r.txBytes, 0);
+          return Math.abs(iperfBytes - want) <= want * 0.01;
+        },
+        20_000,
+        500,
+      );
+    }
     const health = (await (await fetch('http://192.168.77.1:8080/api/v1/health')).json()) as {
       warnings: Array<{ code: string }>;
     };
@@ -196,5 +219,23 @@ test(
     await gateway.start();
     const got = await expectMatch(c.mac, base, c.ns, 10_000);
     assert.ok(got.rx > 75e6, `download counted: ${got.rx}`);
+    // The per-flow ledger resumed from its persisted baselines too: the flow is not counted twice.
+    const dev = await deviceByMac(c.mac);
+    let seen = 0;
+    await until(
+      `conntrack breakdown of ${c.ns} to equal the nft download ${got.rx}`,
+      async () => {
+        const from = new Date(Date.now() - 600_000).toISOString();
+        const list = await api.get<RemoteList>(`/devices/${dev.id}/remotes?from=${from}`);
+        seen = list.remotes
+          .filter((r) => r.remote === LAB.wan.server4 && r.port === 5201)
+          .reduce((a, r) => a + r.rxBytes, 0);
+        return Math.abs(seen - got.rx) <= got.rx * 0.01;
+      },
+      20_000,
+      500,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; breakdown shows ${seen}`);
+    });
   },
 );

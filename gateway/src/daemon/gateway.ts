@@ -19,6 +19,8 @@ import { Nft, buildGatewayTable, enableForwarding, GATEWAY_TABLE } from '../netf
 import { buildApp, API_VERSION } from '../api/app.js';
 import { interfaceAddresses, requireRoot } from './preflight.js';
 import { Ticker } from './ticker.js';
+import { lanMatcher, startFlows } from './flows.js';
+import { FlowStore } from '../usage/flow-store.js';
 
 export interface RunningGateway {
   url: string;
@@ -54,7 +56,8 @@ export async function startGateway(
   requireRoot();
   const lanAddrs = await interfaceAddresses(runner, args.lan, 'lan');
   await interfaceAddresses(runner, args.wan, 'wan');
-  const host = args.listen.host ?? lanAddrs.find((a) => !a.includes(':')) ?? lanAddrs[0];
+  const host =
+    args.listen.host ?? lanAddrs.find((a) => !a.address.includes(':'))?.address ?? lanAddrs[0]?.address;
   if (!host) throw new Error(`--lan ${args.lan} has no address to listen on; give --listen ADDR:PORT`);
 
   const health = new HealthRegistry();
@@ -90,6 +93,19 @@ export async function startGateway(
       log.child({ module: 'usage' }),
     );
     await meter.start();
+    const flowStore = new FlowStore(db);
+    const isLan = lanMatcher(lanAddrs);
+    const ownAddresses = new Set(lanAddrs.map((a) => a.address));
+    const flows = await startFlows({
+      runner,
+      log,
+      health,
+      store: flowStore,
+      owners: scanner,
+      isLan: (a) => isLan(a) && !ownAddresses.has(a),
+      buckets: usageStore.buckets,
+    });
+    closers.push(() => flows.stop());
     const reconciler = new WanReconciler(health);
     const live = new LiveFeed();
 
@@ -113,6 +129,13 @@ export async function startGateway(
     await sample();
     await meter.flush();
 
+    const pruneAll = async () => {
+      await usageStore.prune();
+      const now = Date.now();
+      await flowStore.prune(new Date(now - usageStore.retention.hourMs));
+      // a flow idle this long has left conntrack (its longest timeout is 5 days)
+      await flowStore.pruneBaselines(new Date(now - 6 * 86_400_000));
+    };
     const tickers = [
       new Ticker('sample', () => (live.watched ? timings.liveSampleMs : timings.idleSampleMs), sample, log),
       new Ticker(
@@ -128,9 +151,15 @@ export async function startGateway(
         log,
       ),
       new Ticker(
+        'flows',
+        () => timings.flushMs,
+        () => flows.ledger.flush().then(() => undefined),
+        log,
+      ),
+      new Ticker(
         'prune',
         () => 3_600_000,
-        () => usageStore.prune().then(() => undefined),
+        () => pruneAll(),
         log,
       ),
     ];
@@ -150,6 +179,7 @@ export async function startGateway(
       auth,
       devices,
       usage: new UsageQueries(usageStore, devices),
+      remotes: flowStore,
       live,
       health: async () => {
         const warnings = health.list();

@@ -10,12 +10,17 @@ interface LinkAddr {
   addr_info?: Array<{ family: string; local: string; prefixlen: number; scope: string }>;
 }
 
+export interface InterfaceAddress {
+  address: string;
+  prefixlen: number;
+}
+
 /** The interface's addresses; throws a clear error when the interface does not exist. */
 export async function interfaceAddresses(
   runner: CommandRunner,
   ifname: string,
   role: string,
-): Promise<string[]> {
+): Promise<InterfaceAddress[]> {
   const res = await runner.run('ip', ['-j', 'addr', 'show', 'dev', ifname]);
   if (res.code !== 0) {
     throw new PreflightError(
@@ -24,7 +29,9 @@ export async function interfaceAddresses(
     );
   }
   const links = JSON.parse(res.stdout) as LinkAddr[];
-  return (links[0]?.addr_info ?? []).filter((a) => a.scope === 'global').map((a) => a.local);
+  return (links[0]?.addr_info ?? [])
+    .filter((a) => a.scope === 'global')
+    .map((a) => ({ address: a.local, prefixlen: a.prefixlen }));
 }
 
 export function requireRoot(getuid: (() => number) | undefined = process.getuid): void {

@@ -122,3 +122,37 @@ export const settings = pgTable('settings', {
   key: text('key').primaryKey(),
   value: jsonb('value').notNull(),
 });
+
+/**
+ * Per-flow usage from conntrack, per local hour: which remote address, protocol and port each
+ * device's bytes went to. The breakdown behind per-service usage; device totals stay with the
+ * nft counters (usage_*). device_id 0 = flows from an address no device holds.
+ */
+export const flowUsageHour = pgTable(
+  'flow_usage_hour',
+  {
+    bucketStart: tstz('bucket_start').notNull(),
+    deviceId: integer('device_id').notNull(),
+    remote: inet('remote').notNull(),
+    proto: text('proto').notNull(),
+    /** Remote port (tcp/udp/sctp); 0 where the protocol has none. */
+    port: integer('port').notNull(),
+    rxBytes: int8('rx_bytes').notNull(),
+    txBytes: int8('tx_bytes').notNull(),
+    flows: integer('flows').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.bucketStart, t.deviceId, t.remote, t.proto, t.port] }),
+    index('flow_usage_hour_device_idx').on(t.deviceId, t.bucketStart),
+  ],
+);
+
+/** Last-seen counters of live conntrack flows already turned into flow usage. */
+export const flowBaselines = pgTable('flow_baselines', {
+  key: text('key').primaryKey(),
+  origBytes: int8('orig_bytes').notNull(),
+  origPackets: int8('orig_packets').notNull(),
+  replyBytes: int8('reply_bytes').notNull(),
+  replyPackets: int8('reply_packets').notNull(),
+  updatedAt: tstz('updated_at').notNull(),
+});

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   DeviceParams,
   ErrorReply,
+  RemoteList,
+  RemotesQuery,
   SummaryQuery,
   UsageQuery,
   UsageSeries,
@@ -66,6 +68,32 @@ export const usageRoutes =
       async (request) => {
         const { from, to } = parseRange(request.query, now());
         return deps.usage.summary({ from, to, limit: request.query.limit ?? 10 });
+      },
+    );
+
+    app.get(
+      '/devices/:id/remotes',
+      {
+        schema: {
+          tags: ['usage'],
+          summary: "A device's top remote endpoints by bytes (per-flow accounting from conntrack)",
+          params: DeviceParams,
+          querystring: RemotesQuery,
+          response: { 200: RemoteList, 400: ErrorReply, 404: ErrorReply },
+        },
+      },
+      async (request) => {
+        const { from, to } = parseRange(request.query, now());
+        if (!(await deps.devices.get(request.params.id))) {
+          throw new AppError('PP_E_NOT_FOUND', `device ${request.params.id} not found`);
+        }
+        const remotes = await deps.remotes.topRemotes({
+          deviceId: request.params.id,
+          from,
+          to,
+          limit: request.query.limit ?? 50,
+        });
+        return { deviceId: request.params.id, from: from.toISOString(), to: to.toISOString(), remotes };
       },
     );
   };

@@ -1,0 +1,110 @@
+import type { FlowBaseline, FlowDelta } from '../conntrack/index.js';
+import type { Logger } from '../log.js';
+import type { TimeBuckets } from './buckets.js';
+import type { FlowBatch, FlowUsageRow } from './flow-store.js';
+
+export interface FlowSink {
+  loadBaselines(): Promise<FlowBaseline[]>;
+  commit(batch: FlowBatch): Promise<void>;
+}
+
+export interface FlowSource {
+  restore(b: readonly FlowBaseline[]): void;
+  baselines(): FlowBaseline[];
+}
+
+export interface AddressOwner {
+  deviceIdForAddress(address: string): Promise<number>;
+}
+
+/** Queued deltas beyond this are summed into one "overflow" count instead of growing memory. */
+const MAX_QUEUED = 100_000;
+
+/**
+ * Turns conntrack flow deltas into per-device, per-remote hourly usage. A flow belongs to a device
+ * when it was opened from the LAN side: its original source is a LAN address that is not the
+ * gateway's own. Flows the gateway opens itself (upstream DNS later) and flows from the WAN are
+ * not device usage and are skipped here; the nft totals stay the source of truth for devices.
+ */
+export class FlowLedger {
+  #queue: FlowDelta[] = [];
+  #dropped = 0;
+
+  constructor(
+    private readonly tracker: FlowSource,
+    private readonly sink: FlowSink,
+    private readonly owners: AddressOwner,
+    private readonly isLanAddress: (address: string) => boolean,
+    private readonly buckets: TimeBuckets,
+    private readonly log: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async start(): Promise<void> {
+    this.tracker.restore(await this.sink.loadBaselines());
+  }
+
+  get droppedDeltas(): number {
+    return this.#dropped;
+  }
+
+  /** Called synchronously from the conntrack streams; the work happens at flush. */
+  push(deltas: readonly FlowDelta[]): void {
+    for (const d of deltas) {
+      if (this.#queue.length >= MAX_QUEUED) {
+        this.#dropped += 1;
+        continue;
+      }
+      this.#queue.push(d);
+    }
+  }
+
+  async flush(): Promise<number> {
+    const deltas = this.#queue;
+    if (deltas.length === 0) return 0;
+    this.#queue = [];
+    // Baselines are captured in the same tick as the queue swap, so they match exactly the
+    // deltas in this batch; deltas that arrive during the awaits below belong to the next one.
+    const moved = new Set<string>();
+    const closed: string[] = [];
+    for (const d of deltas) {
+      if (d.closed) {
+        closed.push(d.key);
+        moved.delete(d.key);
+      } else moved.add(d.key);
+    }
+    const live = this.tracker.baselines().filter((b) => moved.has(b.key));
+    const at = this.buckets.start('hour', this.now());
+    const rows = new Map<string, FlowUsageRow>();
+    for (const d of deltas) {
+      if (!this.isLanAddress(d.origSrc) || this.isLanAddress(d.origDst)) continue;
+      if (d.origBytes === 0 && d.replyBytes === 0 && !d.closed) continue;
+      const deviceId = await this.owners.deviceIdForAddress(d.origSrc);
+      const port = d.origDport ?? 0;
+      const key = `${deviceId}|${d.origDst}|${d.proto}|${port}`;
+      const row = rows.get(key) ?? {
+        bucketStart: at,
+        deviceId,
+        remote: d.origDst,
+        proto: d.proto,
+        port,
+        rxBytes: 0,
+        txBytes: 0,
+        flows: 0,
+      };
+      row.txBytes += d.origBytes;
+      row.rxBytes += d.replyBytes;
+      if (d.closed) row.flows += 1;
+      rows.set(key, row);
+    }
+    try {
+      await this.sink.commit({ rows: [...rows.values()], baselines: live, closed });
+    } catch (err) {
+      // Keep the deltas: the next flush retries them with the then-current baselines.
+      this.#queue = deltas.concat(this.#queue);
+      throw new Error(`commit ${rows.size} flow usage rows: ${(err as Error).message}`, { cause: err });
+    }
+    this.log.debug({ rows: rows.size, closed: closed.length }, 'flow usage committed');
+    return rows.size;
+  }
+}
