@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sql } from 'drizzle-orm';
-import { describeUrl, openDatabase } from './open.js';
+import { describeUrl, migrationsFolder, openDatabase } from './open.js';
 import { forEachDatabase } from './testing.js';
 
 forEachDatabase('openDatabase', (target) => {
@@ -22,6 +22,8 @@ forEachDatabase('openDatabase', (target) => {
         'counter_baselines',
         'device_addresses',
         'devices',
+        'flow_baselines',
+        'flow_usage_hour',
         'sessions',
         'settings',
         'usage_day',
@@ -35,7 +37,10 @@ forEachDatabase('openDatabase', (target) => {
     const applied = await second.db.execute<{ n: number }>(
       sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
     );
-    assert.equal(applied.rows[0]?.n, 1);
+    const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as {
+      entries: unknown[];
+    };
+    assert.equal(applied.rows[0]?.n, journal.entries.length);
     await second.close();
   });
 });

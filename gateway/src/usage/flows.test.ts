@@ -1,0 +1,140 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { FlowLedger, type FlowSink } from './flows.js';
+import { TimeBuckets } from './buckets.js';
+import { FlowTracker, type Flow, type FlowBaseline } from '../conntrack/index.js';
+import type { FlowBatch } from './flow-store.js';
+
+const log = pino({ level: 'silent' });
+const isLan = (a: string) => a.startsWith('192.168.77.') && a !== '192.168.77.1';
+
+class MemorySink implements FlowSink {
+  baselines = new Map<string, FlowBaseline>();
+  batches: FlowBatch[] = [];
+  failNext = false;
+  async loadBaselines() {
+    return [...this.baselines.values()];
+  }
+  async commit(batch: FlowBatch) {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('disk full');
+    }
+    this.batches.push(batch);
+    for (const b of batch.baselines) this.baselines.set(b.key, b);
+    for (const k of batch.closed) this.baselines.delete(k);
+  }
+  bytes(remote: string) {
+    return this.batches
+      .flatMap((b) => b.rows)
+      .filter((r) => r.remote === remote)
+      .reduce((a, r) => ({ rx: a.rx + r.rxBytes, tx: a.tx + r.txBytes }), { rx: 0, tx: 0 });
+  }
+}
+
+function flow(src: string, dst: string, sport: number, up: number, down: number, id = 7): Flow {
+  return {
+    family: 'ipv4',
+    proto: 'tcp',
+    protoNum: 6,
+    timeout: 100,
+    state: 'ESTABLISHED',
+    orig: { src, dst, sport, dport: 443, bytes: up, packets: 1 },
+    reply: { src: dst, dst: '198.18.0.2', sport: 443, dport: sport, bytes: down, packets: 1 },
+    id,
+    unreplied: false,
+    assured: true,
+  };
+}
+
+function ledger(sink: MemorySink, tracker = new FlowTracker({})) {
+  const owners = { deviceIdForAddress: async (a: string) => (a === '192.168.77.11' ? 1 : 0) };
+  return {
+    tracker,
+    ledger: new FlowLedger(
+      tracker,
+      sink,
+      owners,
+      isLan,
+      new TimeBuckets('UTC'),
+      log,
+      () => new Date('2026-11-25T10:30:00Z'),
+    ),
+  };
+}
+
+test('flows opened from the LAN become per-device, per-remote usage; the gateway’s own flows do not', async () => {
+  const sink = new MemorySink();
+  const { tracker, ledger: l } = ledger(sink);
+  await l.start();
+  l.push(
+    tracker.ingestDump(
+      [
+        flow('192.168.77.11', '198.18.0.1', 40000, 1000, 50_000),
+        flow('192.168.77.1', '198.18.0.1', 40001, 70, 90, 8), // the gateway itself
+        flow('198.18.0.9', '192.168.77.11', 40002, 10, 10, 9), // from the WAN
+      ],
+      Date.now(),
+    ),
+  );
+  await l.flush();
+  const rows = sink.batches.flatMap((b) => b.rows);
+  assert.equal(rows.length, 1);
+  assert.deepEqual(
+    { ...rows[0], bucketStart: rows[0]!.bucketStart.toISOString() },
+    {
+      bucketStart: '2026-11-25T10:00:00.000Z',
+      deviceId: 1,
+      remote: '198.18.0.1',
+      proto: 'tcp',
+      port: 443,
+      rxBytes: 50_000,
+      txBytes: 1000,
+      flows: 0,
+    },
+  );
+});
+
+test('a restart resumes from the persisted flow baselines: a live flow is not counted twice', async () => {
+  const sink = new MemorySink();
+  const first = ledger(sink);
+  await first.ledger.start();
+  first.ledger.push(
+    first.tracker.ingestDump([flow('192.168.77.11', '198.18.0.1', 40000, 1000, 50_000)], Date.now()),
+  );
+  await first.ledger.flush();
+  // crash here; the kernel's counters went on
+  const second = ledger(sink);
+  await second.ledger.start();
+  second.ledger.push(
+    second.tracker.ingestDump([flow('192.168.77.11', '198.18.0.1', 40000, 3000, 80_000)], Date.now()),
+  );
+  await second.ledger.flush();
+  assert.deepEqual(sink.bytes('198.18.0.1'), { rx: 80_000, tx: 3000 });
+});
+
+test('a closed flow books its last bytes, counts as one flow and drops its baseline; a failed commit is retried', async () => {
+  const sink = new MemorySink();
+  const { tracker, ledger: l } = ledger(sink);
+  await l.start();
+  const f = flow('192.168.77.11', '198.18.0.1', 40000, 1000, 5000);
+  l.push(tracker.ingestDump([f], Date.now()));
+  await l.flush();
+  assert.equal(sink.baselines.size, 1);
+  l.push(
+    tracker.ingestEvent({
+      type: 'DESTROY',
+      flow: { ...f, orig: { ...f.orig, bytes: 1500 }, reply: { ...f.reply, bytes: 9000 } },
+    }),
+  );
+  sink.failNext = true;
+  await assert.rejects(l.flush(), /commit 1 flow usage rows: disk full/);
+  await l.flush();
+  assert.deepEqual(sink.bytes('198.18.0.1'), { rx: 9000, tx: 1500 });
+  assert.equal(sink.baselines.size, 0);
+  assert.equal(
+    sink.batches.flatMap((b) => b.rows).reduce((a, r) => a + r.flows, 0),
+    1,
+  );
+});
