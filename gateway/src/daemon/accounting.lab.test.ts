@@ -12,6 +12,8 @@ import { requireRootOrSkip } from '../testing/fixtures.js';
 import { ApiClient, GatewayProcess, runCli, until } from '../testing/gateway-process.js';
 import { LAB, labClient, labDown, labUp, execIn } from '../lab/index.js';
 import type { Device, RemoteList } from '@packetpilot/protocol';
+import { openDatabase } from '../db/open.js';
+import { UsageStore } from '../usage/store.js';
 
 const skip = requireRootOrSkip();
 const COUNTER_TABLE = 'ppt_client_truth';
@@ -237,5 +239,34 @@ test(
     ).catch((err: Error) => {
       throw new Error(`${err.message}; breakdown shows ${seen}`);
     });
+  },
+);
+
+test(
+  'SIGTERM right after a transfer: the daemon exits 0 and the bytes are in the database',
+  { skip },
+  async () => {
+    const c = labClient(2);
+    const dev = await deviceByMac(c.mac);
+    await installTruthCounter(c.ns);
+    const before = await truth(c.ns);
+    await iperf(c.ns, 5202, '8M', true);
+    // no waiting: the periodic flush has most likely not run yet, so only the stop path can save these bytes
+    assert.equal(await gateway.stop('SIGTERM'), 0);
+    const after = await truth(c.ns);
+    const database = await openDatabase({ dataDir });
+    try {
+      const stored = (await new UsageStore(database.db).totals({ kind: 0 })).find(
+        (t) => t.deviceId === dev.id,
+      );
+      const want = dev.rxBytes + (after.down - before.down);
+      assert.ok(stored, 'device has stored usage');
+      assert.ok(
+        Math.abs(stored.rxBytes - want) <= (after.down - before.down) * 0.005,
+        `stored ${stored.rxBytes}, want ${want}`,
+      );
+    } finally {
+      await database.close();
+    }
   },
 );
