@@ -1,0 +1,26 @@
+import { pino } from 'pino';
+import { buildApp } from './app.js';
+import type { AppDeps } from './deps.js';
+import { LiveFeed } from '../usage/live.js';
+
+const unused = () => {
+  throw new Error('not called while generating the OpenAPI document');
+};
+
+/** The OpenAPI document, from the routes themselves (no database, no kernel needed). */
+export async function generateOpenApi(): Promise<unknown> {
+  const deps: AppDeps = {
+    log: pino({ level: 'silent' }),
+    auth: { authenticate: unused, login: unused, logout: unused } as unknown as AppDeps['auth'],
+    devices: { list: unused, get: unused, rename: unused },
+    usage: { series: unused, summary: unused },
+    remotes: { topRemotes: unused },
+    health: unused,
+    live: new LiveFeed(),
+  };
+  const app = await buildApp(deps);
+  await app.ready();
+  const doc = app.swagger();
+  await app.close();
+  return doc;
+}
