@@ -42,7 +42,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logController: new LogController({ disableRequestLogging: true }),
     // Unknown fields in a body are an error, not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
-    // A proxy in front (TLS termination) must be configured explicitly; see docs/tls.md.
+    // Client addresses are the socket peers; a TLS proxy in front would have to be trusted explicitly.
     trustProxy: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
