@@ -8,6 +8,7 @@ import type { VendorLookup } from './oui.js';
 
 /** Unknown addresses trigger at most one extra neighbour-table read per this interval. */
 const RESCAN_MIN_INTERVAL_MS = 1000;
+const PERSIST_SIGHTING_MS = 60_000;
 
 export interface DeviceRow {
   id: number;
@@ -55,6 +56,7 @@ export class DeviceScanner {
   readonly #byAddress = new Map<string, { deviceId: number; seen: number }>();
   readonly #lastSeen = new Map<number, number>();
   #lastScan = 0;
+  readonly #written = new Map<string, { fingerprint: string; at: number }>();
   readonly #now: () => Date;
 
   constructor(private readonly opts: ScannerOptions) {
@@ -98,16 +100,31 @@ export class DeviceScanner {
     }
 
     for (const [mac, entry] of seen) {
-      const device = await this.opts.devices.upsertSeen({
-        mac,
-        addresses: [...entry.addresses],
-        vendor: this.opts.vendors.vendorOf(mac),
-        hostname: entry.hostname,
-        at,
-      });
-      this.#byMac.set(mac, device.id);
-      this.#lastSeen.set(device.id, at.getTime());
-      for (const address of entry.addresses) this.#remember(address, device.id, at.getTime());
+      const addresses = [...entry.addresses].sort();
+      const fingerprint = `${addresses.join(',')}|${entry.hostname ?? ''}`;
+      const written = this.#written.get(mac);
+      let deviceId = this.#byMac.get(mac);
+      // The database only hears of a sighting when something changed or a minute passed:
+      // a scan every few seconds would otherwise be a write per device per scan (SD cards wear).
+      if (
+        deviceId === undefined ||
+        !written ||
+        written.fingerprint !== fingerprint ||
+        at.getTime() - written.at >= PERSIST_SIGHTING_MS
+      ) {
+        const device = await this.opts.devices.upsertSeen({
+          mac,
+          addresses,
+          vendor: this.opts.vendors.vendorOf(mac),
+          hostname: entry.hostname,
+          at,
+        });
+        deviceId = device.id;
+        this.#byMac.set(mac, deviceId);
+        this.#written.set(mac, { fingerprint, at: at.getTime() });
+      }
+      this.#lastSeen.set(deviceId, at.getTime());
+      for (const address of addresses) this.#remember(address, deviceId, at.getTime());
     }
   }
 
