@@ -48,7 +48,7 @@ $PP lab traffic start >/dev/null
 cat <<MSG
 
   Packet Pilot is running.
-    UI / API:  $URL   (OpenAPI: $URL/api/v1/openapi.json)
+    UI / API:  $URL   (API reference: docs/openapi.json)
     login:     $ADMIN_USER / $ADMIN_PASSWORD
     try:       curl -s -X POST $URL/api/v1/auth/login -H 'content-type: application/json' \\
                  -d '{"username":"$ADMIN_USER","password":"$ADMIN_PASSWORD"}'

@@ -70,10 +70,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(
     async (api) => {
-      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(publicRoutes(deps));
       await api.register(async (authed) => {
         requireSession(authed, deps.auth);
+        // Behind the session like everything else; docs/openapi.json is the public copy.
+        authed.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
         await authed.register(sessionRoutes(deps));
         await authed.register(deviceRoutes(deps));
         await authed.register(usageRoutes(deps));
