@@ -14,7 +14,7 @@ import { GatewayProcess, runCli, ApiClient } from '../testing/gateway-process.js
 import type { Device } from '@packetpilot/protocol';
 
 const REPS = Number(process.env.PP_BENCH_REPS ?? 3);
-const IPERF_SECONDS = Number(process.env.PP_BENCH_IPERF_SECONDS ?? 5);
+const IPERF_SECONDS = Number(process.env.PP_BENCH_IPERF_SECONDS ?? 10);
 const SOAK_SECONDS = Number(process.env.PP_BENCH_SOAK_SECONDS ?? 600);
 const SIM_DEVICES = Number(process.env.PP_BENCH_DEVICES ?? 100);
 const REPORT = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));

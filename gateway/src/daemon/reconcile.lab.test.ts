@@ -1,0 +1,94 @@
+/**
+ * The WAN reconciliation on the real kernel: when something outside our table drops forwarded
+ * packets (here: another table's forward chain that runs before our accounting), the WAN
+ * interface carries bytes that no device was counted for, and the health API says so.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireRootOrSkip } from '../testing/fixtures.js';
+import { GATEWAY_URL, GatewayProcess, runCli, until } from '../testing/gateway-process.js';
+import { LAB, labClient, labDown, labUp, execIn } from '../lab/index.js';
+
+const skip = requireRootOrSkip();
+let dataDir = '';
+let gateway: GatewayProcess;
+
+interface HealthReply {
+  warnings: Array<{ code: string; message: string }>;
+  accounting: { wanGapPercent: number | null };
+}
+const health = async () => (await (await fetch(`${GATEWAY_URL}/api/v1/health`)).json()) as HealthReply;
+
+before(async () => {
+  if (skip) return;
+  await labDown();
+  await labUp();
+  dataDir = await mkdtemp(join(tmpdir(), 'pp-gw-reconcile-'));
+  const created = await runCli(
+    ['admin', 'create', '--username', 'admin', '--password-stdin', '--data-dir', dataDir],
+    'reconcile test password',
+  );
+  assert.equal(created.code, 0, created.stderr);
+  gateway = new GatewayProcess(['--data-dir', dataDir]);
+  await gateway.start();
+});
+
+after(async () => {
+  if (skip) return;
+  await gateway?.stop();
+  await labDown();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+test(
+  'a foreign firewall dropping downloads before our counters raises accounting_gap',
+  { skip },
+  async () => {
+    const c = labClient(1);
+    // Every other download packet dropped before the accounting chain (priority 10) sees it.
+    await execIn(LAB.ns.gw, 'nft', ['-f', '-'], {
+      input: `table inet ppt_foreign { chain fwd { type filter hook forward priority -50; iifname "${LAB.gw.wanIf}" numgen inc mod 2 == 0 drop; } }`,
+    });
+    try {
+      // UDP keeps sending regardless of loss (TCP would just slow down): 4 MB over 2 s.
+      await execIn(
+        c.ns,
+        'iperf3',
+        ['-4', '-c', LAB.wan.server4, '-u', '-R', '-b', '16M', '-t', '2', '-l', '1200'],
+        {
+          timeoutMs: 20_000,
+        },
+      );
+      const h = await until(
+        'the accounting_gap warning',
+        async () => {
+          const r = await health();
+          return r.warnings.some((w) => w.code === 'accounting_gap') ? r : undefined;
+        },
+        15_000,
+        250,
+      );
+      assert.ok((h.accounting.wanGapPercent ?? 0) > 10, `gap ${h.accounting.wanGapPercent}`);
+    } finally {
+      await execIn(LAB.ns.gw, 'nft', ['delete', 'table', 'inet', 'ppt_foreign']).catch(() => undefined);
+    }
+    // With the foreign drop gone, the next window balances and the warning clears.
+    await execIn(
+      c.ns,
+      'iperf3',
+      ['-4', '-c', LAB.wan.server4, '-u', '-R', '-b', '16M', '-t', '2', '-l', '1200'],
+      {
+        timeoutMs: 20_000,
+      },
+    );
+    await until(
+      'the warning to clear',
+      async () => !(await health()).warnings.some((w) => w.code === 'accounting_gap'),
+      15_000,
+      250,
+    );
+  },
+);
