@@ -11,7 +11,8 @@ import { spawn } from 'node:child_process';
 import { requireRootOrSkip } from '../testing/fixtures.js';
 import { ApiClient, GatewayProcess, runCli, until } from '../testing/gateway-process.js';
 import { LAB, labClient, labDown, labUp, execIn } from '../lab/index.js';
-import type { Device, RemoteList } from '@packetpilot/protocol';
+import type { Device, LiveRates, RemoteList } from '@packetpilot/protocol';
+import { WebSocket } from 'ws';
 import { openDatabase } from '../db/open.js';
 import { UsageStore } from '../usage/store.js';
 
@@ -247,6 +248,47 @@ test(
     });
   },
 );
+
+test('the live WebSocket shows a downloading device at its rate, a frame a second', { skip }, async () => {
+  const c = labClient(1);
+  const dev = await deviceByMac(c.mac);
+  const ws = new WebSocket(`ws://${LAB.lan.gateway4}:${LAB.ports.gatewayUi}/api/v1/live`, {
+    headers: { authorization: `Bearer ${api.token}` },
+  });
+  const frames: LiveRates[] = [];
+  ws.on('message', (d) => frames.push(JSON.parse(String(d)) as LiveRates));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  try {
+    // 40 Mbit/s = 5 MB/s for 4 s
+    const transfer = iperf(c.ns, 5201, '20M', true, ['-b', '40M']);
+    const fast = await until(
+      'a live frame with the download rate',
+      async () => frames.find((f) => (f.devices.find((d) => d.deviceId === dev.id)?.rxBps ?? 0) > 3e6),
+      10_000,
+      100,
+    );
+    assert.ok(
+      (fast.devices.find((d) => d.deviceId === dev.id)?.rxBps ?? 0) < 12e6,
+      'rate is per second, not a total',
+    );
+    await transfer;
+    const times = frames.map((f) => Date.parse(f.at));
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)]!;
+    assert.ok(median >= 800 && median <= 1300, `frames every ${median} ms`);
+  } finally {
+    ws.close();
+  }
+  const unauthorised = new WebSocket(`ws://${LAB.lan.gateway4}:${LAB.ports.gatewayUi}/api/v1/live`);
+  const status = await new Promise<number>((resolve) => {
+    unauthorised.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    unauthorised.once('open', () => resolve(101));
+  });
+  assert.equal(status, 401);
+});
 
 test(
   'SIGTERM right after a transfer: the daemon exits 0 and the bytes are in the database',

@@ -1,19 +1,18 @@
 /**
+ * The daemon on PostgreSQL (the storage tests run on both; this runs the whole gateway on it).
  * The WAN reconciliation on the real kernel: when something outside our table drops forwarded
  * packets (here: another table's forward chain that runs before our accounting), the WAN
  * interface carries bytes that no device was counted for, and the health API says so.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { requireRootOrSkip } from '../testing/fixtures.js';
+import { createTestDatabase } from '../db/testing.js';
 import { GATEWAY_URL, GatewayProcess, runCli, until } from '../testing/gateway-process.js';
 import { LAB, labClient, labDown, labUp, execIn } from '../lab/index.js';
 
 const skip = requireRootOrSkip();
-let dataDir = '';
+let database: { url: string; drop(): Promise<void> } | null = null;
 let gateway: GatewayProcess;
 
 interface HealthReply {
@@ -26,13 +25,13 @@ before(async () => {
   if (skip) return;
   await labDown();
   await labUp();
-  dataDir = await mkdtemp(join(tmpdir(), 'pp-gw-reconcile-'));
+  database = await createTestDatabase();
   const created = await runCli(
-    ['admin', 'create', '--username', 'admin', '--password-stdin', '--data-dir', dataDir],
+    ['admin', 'create', '--username', 'admin', '--password-stdin', '--database-url', database.url],
     'reconcile test password',
   );
   assert.equal(created.code, 0, created.stderr);
-  gateway = new GatewayProcess(['--data-dir', dataDir]);
+  gateway = new GatewayProcess(['--database-url', database.url]);
   await gateway.start();
 });
 
@@ -40,7 +39,7 @@ after(async () => {
   if (skip) return;
   await gateway?.stop();
   await labDown();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await database?.drop();
 });
 
 test(

@@ -139,6 +139,29 @@ class Target implements DatabaseTarget {
   }
 }
 
+/**
+ * A fresh, empty PostgreSQL database for a test that runs the daemon itself, reached over the
+ * server's Unix socket so it also works from inside a network namespace (where 127.0.0.1 is the
+ * namespace's own loopback). Drop it when done.
+ */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  if (postgresProblem !== undefined) {
+    throw new Error(`PostgreSQL at ${redact(adminUrl)} is unreachable: ${postgresProblem}`);
+  }
+  const name = `pp_test_${randomBytes(6).toString('hex')}`;
+  await withAdmin((c) => c.query(`create database ${name}`));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  url.hostname = 'localhost';
+  url.port = '';
+  url.searchParams.set('host', process.env.PP_TEST_PG_SOCKET_DIR ?? '/var/run/postgresql');
+  return {
+    url: url.toString(),
+    drop: () =>
+      withAdmin((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+  };
+}
+
 async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();

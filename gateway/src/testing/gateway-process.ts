@@ -96,7 +96,7 @@ export class GatewayProcess {
 }
 
 export class ApiClient {
-  constructor(private readonly token: string) {}
+  constructor(readonly token: string) {}
 
   static async login(username: string, password: string): Promise<ApiClient> {
     const res = await fetch(`${GATEWAY_URL}/api/v1/auth/login`, {
