@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import { runGatewayCommand } from './gateway-command.js';
 import { runAdminCommand } from './admin-command.js';
 import { runLabCommand } from './lab-command.js';
+import { tuneRuntimeForAppliance } from './runtime.js';
 
 const HELP = `packetpilot — the Packet Pilot gateway
 
@@ -16,6 +17,7 @@ Usage:
 `;
 
 async function main(argv: string[]): Promise<number> {
+  tuneRuntimeForAppliance();
   const [command, ...rest] = argv;
   switch (command) {
     case 'gateway':

@@ -8,7 +8,7 @@ import { UsageStore } from '../usage/store.js';
 import { UsageMeter } from '../usage/meter.js';
 import { UsageQueries } from '../usage/queries.js';
 import { LiveFeed } from '../usage/live.js';
-import { WanReconciler, readInterfaceCounters } from '../usage/reconcile.js';
+import { WanReconciler, midpoint, readInterfaceCounters } from '../usage/reconcile.js';
 import { DeviceStore } from '../db/device-store.js';
 import { DeviceScanner } from '../discovery/scanner.js';
 import { DeviceService } from '../discovery/service.js';
@@ -110,10 +110,13 @@ export async function startGateway(
     const live = new LiveFeed();
 
     const sample = async () => {
+      // The interface is read on both sides of the nft read and averaged, so traffic that moves
+      // while nft runs does not show up as an accounting gap.
+      const wanBefore = await readInterfaceCounters(runner, args.wan);
       await meter.sample();
-      const wan = await readInterfaceCounters(runner, args.wan);
+      const wanAfter = await readInterfaceCounters(runner, args.wan);
       const c = (name: string) => meter.counter(name)?.bytes ?? 0;
-      reconciler.observe(wan, {
+      reconciler.observe(midpoint(wanBefore, wanAfter), {
         wanInBytes: c('fwd_down') + c('wan_local_in'),
         wanOutBytes: c('fwd_up') + c('wan_local_out'),
       });

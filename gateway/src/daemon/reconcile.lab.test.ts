@@ -42,21 +42,35 @@ after(async () => {
   await database?.drop();
 });
 
+test('the gateway runs on PostgreSQL', { skip }, async () => {
+  const h = (await (await fetch(`${GATEWAY_URL}/api/v1/health`)).json()) as { database: string };
+  assert.equal(h.database, 'postgres');
+});
+
 test(
   'a foreign firewall dropping downloads before our counters raises accounting_gap',
   { skip },
   async () => {
     const c = labClient(1);
-    // Every other download packet dropped before the accounting chain (priority 10) sees it.
+    // Every other large UDP download packet dropped before the accounting chain (priority 10)
+    // sees it; iperf3's small handshake datagrams pass.
     await execIn(LAB.ns.gw, 'nft', ['-f', '-'], {
-      input: `table inet ppt_foreign { chain fwd { type filter hook forward priority -50; iifname "${LAB.gw.wanIf}" numgen inc mod 2 == 0 drop; } }`,
+      input: [
+        'table inet ppt_foreign {',
+        '  chain early_drop {',
+        '    type filter hook forward priority -50;',
+        `    iifname "${LAB.gw.wanIf}" meta l4proto udp meta length > 1000 numgen inc mod 2 == 0 drop`,
+        '  }',
+        '}',
+        '',
+      ].join('\n'),
     });
     try {
-      // UDP keeps sending regardless of loss (TCP would just slow down): 4 MB over 2 s.
+      // UDP keeps sending regardless of loss (TCP would just slow down): 8 MB over 4 s.
       await execIn(
         c.ns,
         'iperf3',
-        ['-4', '-c', LAB.wan.server4, '-u', '-R', '-b', '16M', '-t', '2', '-l', '1200'],
+        ['-4', '-c', LAB.wan.server4, '-u', '-R', '-b', '16M', '-t', '4', '-l', '1200'],
         {
           timeoutMs: 20_000,
         },
@@ -78,7 +92,7 @@ test(
     await execIn(
       c.ns,
       'iperf3',
-      ['-4', '-c', LAB.wan.server4, '-u', '-R', '-b', '16M', '-t', '2', '-l', '1200'],
+      ['-4', '-c', LAB.wan.server4, '-u', '-R', '-b', '16M', '-t', '4', '-l', '1200'],
       {
         timeoutMs: 20_000,
       },

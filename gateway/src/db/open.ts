@@ -53,12 +53,28 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return openPglite(join(options.dataDir, 'pglite'), options.log);
 }
 
+/**
+ * PGlite runs inside the daemon's own process, so Postgres' memory is the daemon's memory.
+ * The defaults (128 MB of shared buffers) are sized for a server; the gateway's working set is a
+ * few small tables, and a Raspberry Pi has RAM to spare for nothing.
+ */
+const PGLITE_CONF = [
+  'shared_buffers=2MB',
+  'wal_buffers=256kB',
+  'temp_buffers=1MB',
+  'work_mem=1MB',
+  'maintenance_work_mem=4MB',
+];
+
 async function openPglite(dir: string | undefined, log?: Logger): Promise<Database> {
   const where = dir ?? 'memory';
   let client: PGlite;
   try {
     if (dir !== undefined) await mkdir(dir, { recursive: true });
-    client = await PGlite.create(dir === undefined ? {} : { dataDir: dir });
+    client = await PGlite.create({
+      ...(dir === undefined ? {} : { dataDir: dir }),
+      postgresqlconf: PGLITE_CONF,
+    });
   } catch (err) {
     throw new Error(`open embedded database (PGlite) at ${where}: ${errorText(err)}`, { cause: err });
   }

@@ -3,6 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { LAB } from '../lab/index.js';
 
 export const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+/**
+ * How the daemon is started everywhere (systemd unit, npm start, tests, bench): a small young
+ * generation keeps V8's heap near the live data; see docs/decisions/0006-memory.md.
+ */
+export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2'];
 export const GATEWAY_URL = `http://${LAB.lan.gateway4}:${LAB.ports.gatewayUi}`;
 
 /** Polls `check` until it returns a value other than undefined/false, or throws after the deadline. */
@@ -61,6 +66,7 @@ export class GatewayProcess {
         'exec',
         LAB.ns.gw,
         process.execPath,
+        ...DAEMON_NODE_FLAGS,
         CLI,
         'gateway',
         '--lan',

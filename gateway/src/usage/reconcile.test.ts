@@ -14,7 +14,8 @@ test('parses ip -j -s link statistics and rejects output without them', () => {
 
 test('a gap above 1 % between the WAN interface and the accounting raises a warning; a match clears it', () => {
   const health = new HealthRegistry();
-  const r = new WanReconciler(health);
+  const clock = { t: 0 };
+  const r = new WanReconciler(health, () => (clock.t += 10_000));
   const link = (rx: number, rxp: number, tx: number, txp: number) => ({
     rxBytes: rx,
     rxPackets: rxp,
@@ -33,7 +34,8 @@ test('a gap above 1 % between the WAN interface and the accounting raises a warn
 
 test('small windows are noise and do not judge; a counter restart opens a new window', () => {
   const health = new HealthRegistry();
-  const r = new WanReconciler(health);
+  const clock = { t: 0 };
+  const r = new WanReconciler(health, () => (clock.t += 10_000));
   const z = { rxBytes: 5e9, rxPackets: 1e6, txBytes: 0, txPackets: 0 };
   r.observe(z, { wanInBytes: 0, wanOutBytes: 0 });
   assert.equal(r.observe({ ...z, rxBytes: 5e9 + 5000 }, { wanInBytes: 0, wanOutBytes: 0 }), null);
@@ -42,4 +44,16 @@ test('small windows are noise and do not judge; a counter restart opens a new wi
     null,
   );
   assert.deepEqual(health.list(), []);
+});
+
+test('a window shorter than 5 s is not judged, however many bytes it holds', () => {
+  const health = new HealthRegistry();
+  const clock = { t: 0 };
+  const r = new WanReconciler(health, () => clock.t);
+  r.observe({ rxBytes: 0, rxPackets: 0, txBytes: 0, txPackets: 0 }, { wanInBytes: 0, wanOutBytes: 0 });
+  clock.t = 2000;
+  const link = { rxBytes: 50e6, rxPackets: 0, txBytes: 0, txPackets: 0 };
+  assert.equal(r.observe(link, { wanInBytes: 49e6, wanOutBytes: 0 }), null);
+  clock.t = 6000;
+  assert.equal(r.observe(link, { wanInBytes: 49e6, wanOutBytes: 0 }), 2);
 });

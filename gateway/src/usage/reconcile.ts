@@ -35,10 +35,21 @@ export async function readInterfaceCounters(
   return parseLinkStats(await runChecked(runner, 'ip', ['-j', '-s', 'link', 'show', 'dev', ifname]), ifname);
 }
 
+export function midpoint(a: InterfaceCounters, b: InterfaceCounters): InterfaceCounters {
+  return {
+    rxBytes: (a.rxBytes + b.rxBytes) / 2,
+    rxPackets: (a.rxPackets + b.rxPackets) / 2,
+    txBytes: (a.txBytes + b.txBytes) / 2,
+    txPackets: (a.txPackets + b.txPackets) / 2,
+  };
+}
+
 /** Link-layer bytes per packet on an Ethernet/veth link; nft counts IP-layer bytes. */
 const ETHERNET_HEADER = 14;
 /** Below this many bytes in a window the gap is noise (ARP, neighbour discovery), not a bug. */
 const MIN_WINDOW_BYTES = 1_000_000;
+/** Windows shorter than this are dominated by the few milliseconds between the two reads. */
+const MIN_WINDOW_MS = 5_000;
 export const GAP_WARNING_PERCENT = 1;
 export const ACCOUNTING_GAP = 'accounting_gap';
 
@@ -54,10 +65,13 @@ export interface AccountedTotals {
  * there before the daemon started do not matter.
  */
 export class WanReconciler {
-  #start: { link: InterfaceCounters; acc: AccountedTotals } | null = null;
+  #start: { link: InterfaceCounters; acc: AccountedTotals; at: number } | null = null;
   #lastGap: number | null = null;
 
-  constructor(private readonly health: HealthRegistry) {}
+  constructor(
+    private readonly health: HealthRegistry,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get lastGapPercent(): number | null {
     return this.#lastGap;
@@ -65,8 +79,9 @@ export class WanReconciler {
 
   /** Feed a reading; returns the gap in percent when a window closed, else null. */
   observe(link: InterfaceCounters, acc: AccountedTotals): number | null {
+    const at = this.now();
     if (!this.#start) {
-      this.#start = { link, acc };
+      this.#start = { link, acc, at };
       return null;
     }
     const s = this.#start;
@@ -74,13 +89,14 @@ export class WanReconciler {
     const wanOut = link.txBytes - s.link.txBytes - ETHERNET_HEADER * (link.txPackets - s.link.txPackets);
     if (wanIn < 0 || wanOut < 0) {
       // the interface was re-created and its counters restarted: begin a new window
-      this.#start = { link, acc };
+      this.#start = { link, acc, at };
       return null;
     }
+    if (at - s.at < MIN_WINDOW_MS) return null;
     if (wanIn + wanOut < MIN_WINDOW_BYTES) return null;
     const accounted = acc.wanInBytes - s.acc.wanInBytes + (acc.wanOutBytes - s.acc.wanOutBytes);
     const gap = (Math.abs(wanIn + wanOut - accounted) / (wanIn + wanOut)) * 100;
-    this.#start = { link, acc };
+    this.#start = { link, acc, at };
     this.#lastGap = gap;
     if (gap > GAP_WARNING_PERCENT) {
       this.health.raise(
