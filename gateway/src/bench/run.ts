@@ -4,7 +4,7 @@
  * the daemon's memory with 100 simulated devices. Writes docs/benchmarks.md and prints a summary.
  * Soak length: PP_BENCH_SOAK_SECONDS (default 600, the issue's 10 minutes).
  */
-import { spawn } from 'node:child_process';
+import { runChecked, systemRunner } from '../os/runner.js';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -19,18 +19,7 @@ const SOAK_SECONDS = Number(process.env.PP_BENCH_SOAK_SECONDS ?? 600);
 const SIM_DEVICES = Number(process.env.PP_BENCH_DEVICES ?? 100);
 const REPORT = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
 
-function sh(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')}: ${err || out}`)),
-    );
-  });
-}
+const sh = (cmd: string, args: string[]) => runChecked(systemRunner, cmd, args, { timeoutMs: 120_000 });
 
 async function iperfGbps(): Promise<number> {
   const c = labClient(1);

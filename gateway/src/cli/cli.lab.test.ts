@@ -1,28 +1,13 @@
 /** The CLI's errors as a user sees them: exit code and one clear line, no stack trace. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { systemRunner } from '../os/runner.js';
 import { CLI } from '../testing/gateway-process.js';
 import { requireRootOrSkip } from '../testing/fixtures.js';
 
 const skip = requireRootOrSkip();
 
-function run(
-  cmd: string,
-  args: string[],
-  input = '',
-): Promise<{ code: number; stderr: string; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const run = (cmd: string, args: string[], input = '') => systemRunner.run(cmd, args, { input });
 
 test('a missing interface is named in a one-line error', { skip }, async () => {
   const r = await run(process.execPath, [

@@ -1,3 +1,4 @@
+import type { DeviceRecord, DeviceStore } from '../db/device-store.js';
 import { readFile } from 'node:fs/promises';
 import type { CommandRunner } from '../os/runner.js';
 import { runChecked } from '../os/runner.js';
@@ -10,28 +11,12 @@ import type { VendorLookup } from './oui.js';
 const RESCAN_MIN_INTERVAL_MS = 1000;
 const PERSIST_SIGHTING_MS = 60_000;
 
-export interface DeviceRow {
-  id: number;
-  mac: string;
-  name: string | null;
-  hostname: string | null;
-  vendor: string | null;
-  firstSeen: Date;
-  lastSeen: Date;
-  addresses: Array<{ address: string; lastSeen: Date }>;
-}
+/** A device as storage keeps it (db/device-store.ts owns the table). */
+export type DeviceRow = DeviceRecord;
 
 /** What discovery needs from storage (db/device-store.ts). */
-export interface DeviceRepo {
-  upsertSeen(seen: {
-    mac: string;
-    addresses: string[];
-    vendor?: string | null;
-    hostname?: string | null;
-    at: Date;
-  }): Promise<DeviceRow>;
-  list(): Promise<DeviceRow[]>;
-}
+/** What discovery needs from storage. */
+export type DeviceRepo = Pick<DeviceStore, 'upsertSeen' | 'list'>;
 
 export interface ScannerOptions {
   runner: CommandRunner;

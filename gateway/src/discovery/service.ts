@@ -1,11 +1,8 @@
 import type { Device } from '@packetpilot/protocol';
 import type { DeviceRow } from './scanner.js';
+import type { DeviceStore } from '../db/device-store.js';
 
-export interface DeviceQueriesRepo {
-  list(): Promise<DeviceRow[]>;
-  get(id: number): Promise<DeviceRow | null>;
-  rename(id: number, name: string | null): Promise<DeviceRow | null>;
-}
+export type DeviceQueriesRepo = Pick<DeviceStore, 'list' | 'get' | 'rename'>;
 
 export interface DeviceTotals {
   /** All-time internet bytes per device id. */

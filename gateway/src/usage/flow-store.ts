@@ -22,14 +22,7 @@ export interface FlowBatch {
   closed: string[];
 }
 
-export interface RemoteUsage {
-  remote: string;
-  proto: string;
-  port: number;
-  rxBytes: number;
-  txBytes: number;
-  flows: number;
-}
+export type RemoteUsage = Omit<FlowUsageRow, 'bucketStart' | 'deviceId'>;
 
 const CHUNK = 2000;
 const HOUR_MS = 3_600_000;

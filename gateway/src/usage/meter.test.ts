@@ -1,13 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import {
-  UsageMeter,
-  type CounterSnapshot,
-  type UsageIncrement,
-  type Baseline,
-  type UsageSink,
-} from './meter.js';
+import { UsageMeter, type CounterSnapshot, type UsageSink } from './meter.js';
+import type { CounterBaseline, UsageIncrement } from './store.js';
 
 const log = pino({ level: 'silent' });
 const MAC_A = '02:50:50:00:00:01';
@@ -21,7 +16,7 @@ class MemorySink implements UsageSink {
   async loadBaselines() {
     return new Map(this.baselines);
   }
-  async commit(batch: { increments: UsageIncrement[]; baselines: Baseline[] }) {
+  async commit(batch: { increments: UsageIncrement[]; baselines: CounterBaseline[] }) {
     if (this.failNext) {
       this.failNext = false;
       throw new Error('database down');

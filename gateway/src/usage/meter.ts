@@ -1,3 +1,10 @@
+import {
+  UNATTRIBUTED_DEVICE,
+  UsageKind,
+  type CounterBaseline,
+  type UsageIncrement,
+  type UsageStore,
+} from './store.js';
 import type { Logger } from '../log.js';
 
 /** The kernel counters one sample reads: dynamic-set elements and named counters. */
@@ -17,32 +24,7 @@ export interface DeviceResolver {
   deviceIdForAddress(address: string): Promise<number>;
 }
 
-export const enum UsageKind {
-  Internet = 0,
-  Gateway = 1,
-  Lan = 2,
-}
-
-export interface UsageIncrement {
-  at: Date;
-  deviceId: number;
-  kind: UsageKind;
-  rxBytes: number;
-  txBytes: number;
-  rxPackets: number;
-  txPackets: number;
-}
-
-export interface Baseline {
-  key: string;
-  packets: number;
-  bytes: number;
-}
-
-export interface UsageSink {
-  loadBaselines(prefix?: string): Promise<Map<string, { packets: number; bytes: number }>>;
-  commit(batch: { increments: UsageIncrement[]; baselines: Baseline[] }): Promise<void>;
-}
+export type UsageSink = Pick<UsageStore, 'loadBaselines' | 'commit'>;
 
 export interface Rate {
   deviceId: number;
@@ -60,20 +42,9 @@ const SET_ROLES: Record<string, { kind: UsageKind; dir: 'rx' | 'tx'; by: 'mac' |
   local_rx6: { kind: UsageKind.Gateway, dir: 'rx', by: 'address' },
 };
 
-export const UNATTRIBUTED_DEVICE = 0;
 const BASELINE_PREFIX = 'nft:';
 /** A delta larger than this in one sample is a counter bug, not traffic (LESSONS: reject impossible jumps). */
 const MAX_BYTES_PER_SECOND = 100e9 / 8;
-
-interface Pending {
-  at: Date;
-  deviceId: number;
-  kind: UsageKind;
-  rxBytes: number;
-  txBytes: number;
-  rxPackets: number;
-  txPackets: number;
-}
 
 /**
  * Turns cumulative kernel counters into usage increments per device.
@@ -86,7 +57,7 @@ interface Pending {
 export class UsageMeter {
   readonly #baselines = new Map<string, { packets: number; bytes: number }>();
   #dirty = new Set<string>();
-  #pending = new Map<string, Pending>();
+  #pending = new Map<string, UsageIncrement>();
   #lastSampleAt: Date | null = null;
   #rates: Rate[] = [];
   #rejected = 0;
@@ -183,7 +154,10 @@ export class UsageMeter {
   async flush(): Promise<number> {
     if (this.#pending.size === 0 && this.#dirty.size === 0) return 0;
     const increments = [...this.#pending.values()];
-    const baselines: Baseline[] = [...this.#dirty].map((key) => ({ key, ...this.#baselines.get(key)! }));
+    const baselines: CounterBaseline[] = [...this.#dirty].map((key) => ({
+      key,
+      ...this.#baselines.get(key)!,
+    }));
     this.#pending = new Map();
     this.#dirty = new Set();
     try {
@@ -241,7 +215,7 @@ export class UsageMeter {
     });
   }
 
-  #merge(inc: Pending) {
+  #merge(inc: UsageIncrement) {
     const minute = Math.floor(inc.at.getTime() / 60_000);
     const key = `${minute}:${inc.deviceId}:${inc.kind}`;
     const cur = this.#pending.get(key);

@@ -3,8 +3,9 @@ import type { Db } from '../db/open.js';
 import { counterBaselines, usageDay, usageHour, usageMinute } from '../db/schema.js';
 import { TimeBuckets, type Bucket } from './buckets.js';
 
-/** 0 internet/forwarded, 1 to/from the gateway itself, 2 LAN↔LAN. */
-export type UsageKind = 0 | 1 | 2;
+/** What a usage row counts: internet (forwarded), to/from the gateway itself, LAN↔LAN. */
+export const UsageKind = { Internet: 0, Gateway: 1, Lan: 2 } as const;
+export type UsageKind = (typeof UsageKind)[keyof typeof UsageKind];
 export const UNATTRIBUTED_DEVICE = 0;
 
 export interface UsageIncrement {
