@@ -8,7 +8,7 @@ import { UsageStore } from '../usage/store.js';
 import { UsageMeter } from '../usage/meter.js';
 import { UsageQueries } from '../usage/queries.js';
 import { LiveFeed } from '../usage/live.js';
-import { WanReconciler, midpoint, readInterfaceCounters } from '../usage/reconcile.js';
+import { WanReconciler, interfaceCounterReader, midpoint } from '../usage/reconcile.js';
 import { DeviceStore } from '../db/device-store.js';
 import { DeviceScanner } from '../discovery/scanner.js';
 import { DeviceService } from '../discovery/service.js';
@@ -109,12 +109,13 @@ export async function startGateway(
     const reconciler = new WanReconciler(health);
     const live = new LiveFeed();
 
+    const readWan = interfaceCounterReader(runner, args.wan);
     const sample = async () => {
       // The interface is read on both sides of the nft read and averaged, so traffic that moves
       // while nft runs does not show up as an accounting gap.
-      const wanBefore = await readInterfaceCounters(runner, args.wan);
+      const wanBefore = await readWan();
       await meter.sample();
-      const wanAfter = await readInterfaceCounters(runner, args.wan);
+      const wanAfter = await readWan();
       const c = (name: string) => meter.counter(name)?.bytes ?? 0;
       reconciler.observe(midpoint(wanBefore, wanAfter), {
         wanInBytes: c('fwd_down') + c('wan_local_in'),

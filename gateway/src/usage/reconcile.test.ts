@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HealthRegistry } from '../health/registry.js';
-import { WanReconciler, parseLinkStats, ACCOUNTING_GAP } from './reconcile.js';
+import { WanReconciler, parseLinkStats, ACCOUNTING_GAP, interfaceCounterReader } from './reconcile.js';
 import { readTestdata } from '../testing/fixtures.js';
 
 test('parses ip -j -s link statistics and rejects output without them', () => {
@@ -56,4 +56,36 @@ test('a window shorter than 5 s is not judged, however many bytes it holds', () 
   assert.equal(r.observe(link, { wanInBytes: 49e6, wanOutBytes: 0 }), null);
   clock.t = 6000;
   assert.equal(r.observe(link, { wanInBytes: 49e6, wanOutBytes: 0 }), 2);
+});
+
+test('interface counters come from sysfs, and from ip where sysfs does not show the interface', async () => {
+  const files: Record<string, string> = {
+    '/sys/class/net/wan0/statistics/rx_bytes': '1000\n',
+    '/sys/class/net/wan0/statistics/rx_packets': '10\n',
+    '/sys/class/net/wan0/statistics/tx_bytes': '2000\n',
+    '/sys/class/net/wan0/statistics/tx_packets': '20\n',
+  };
+  let ipCalls = 0;
+  const runner = {
+    run: async () => {
+      ipCalls += 1;
+      return { code: 0, stderr: '', stdout: readTestdata(import.meta.url, 'ip-s-link.json') };
+    },
+    spawn: () => {
+      throw new Error('unused');
+    },
+  };
+  const read = interfaceCounterReader(runner, 'wan0', async (p) => {
+    const text = files[p];
+    if (text === undefined) throw new Error(`ENOENT ${p}`);
+    return text;
+  });
+  assert.deepEqual(await read(), { rxBytes: 1000, rxPackets: 10, txBytes: 2000, txPackets: 20 });
+  assert.equal(ipCalls, 0);
+  const missing = interfaceCounterReader(runner, 'wan9', async () => {
+    throw new Error('ENOENT');
+  });
+  assert.equal((await missing()).rxBytes, 123456789);
+  await missing();
+  assert.equal(ipCalls, 2);
 });

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { CommandRunner } from '../os/runner.js';
 import { runChecked } from '../os/runner.js';
 import type { HealthRegistry } from '../health/registry.js';
@@ -33,6 +34,38 @@ export async function readInterfaceCounters(
   ifname: string,
 ): Promise<InterfaceCounters> {
   return parseLinkStats(await runChecked(runner, 'ip', ['-j', '-s', 'link', 'show', 'dev', ifname]), ifname);
+}
+
+/**
+ * The same counters from sysfs: four small reads instead of a fork of `ip`, which matters on a
+ * box that reads them twice a sample. Falls back to `ip` where sysfs does not show the interface
+ * (a network namespace whose sysfs was not remounted).
+ */
+export function interfaceCounterReader(
+  runner: CommandRunner,
+  ifname: string,
+  readText: (path: string) => Promise<string> = (path) => readFile(path, 'utf8'),
+): () => Promise<InterfaceCounters> {
+  const dir = `/sys/class/net/${ifname}/statistics`;
+  let useSysfs = true;
+  return async () => {
+    if (useSysfs) {
+      try {
+        const [rxBytes, rxPackets, txBytes, txPackets] = await Promise.all(
+          ['rx_bytes', 'rx_packets', 'tx_bytes', 'tx_packets'].map(async (f) =>
+            Number(await readText(`${dir}/${f}`)),
+          ),
+        );
+        if ([rxBytes, rxPackets, txBytes, txPackets].every(Number.isFinite)) {
+          return { rxBytes: rxBytes!, rxPackets: rxPackets!, txBytes: txBytes!, txPackets: txPackets! };
+        }
+      } catch {
+        // not visible here: use ip from now on
+      }
+      useSysfs = false;
+    }
+    return readInterfaceCounters(runner, ifname);
+  };
 }
 
 export function midpoint(a: InterfaceCounters, b: InterfaceCounters): InterfaceCounters {
