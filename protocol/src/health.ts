@@ -14,6 +14,14 @@ export const Health = Type.Object(
     uptimeSeconds: Type.Number(),
     database: Type.Union([Type.Literal('pglite'), Type.Literal('postgres')]),
     warnings: Type.Array(HealthWarning),
+    memory: Type.Object(
+      {
+        rssBytes: Type.Number(),
+        heapUsedBytes: Type.Number(),
+        externalBytes: Type.Number({ description: 'Outside the JS heap: buffers and the embedded database' }),
+      },
+      { description: "The daemon's own memory" },
+    ),
     accounting: Type.Object({
       lastSampleAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
       wanGapPercent: Type.Union([Type.Number(), Type.Null()], {

@@ -46,6 +46,7 @@ async function setup(database: Database): Promise<Fixture> {
       uptimeSeconds: 0,
       database: database.kind,
       warnings: [],
+      memory: { rssBytes: 1, heapUsedBytes: 1, externalBytes: 1 },
       accounting: { lastSampleAt: null, wanGapPercent: null },
     }),
   });

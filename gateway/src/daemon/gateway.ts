@@ -22,6 +22,11 @@ import { Ticker } from './ticker.js';
 import { lanMatcher, startFlows } from './flows.js';
 import { FlowStore } from '../usage/flow-store.js';
 
+function processMemory() {
+  const m = process.memoryUsage();
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external };
+}
+
 export interface RunningGateway {
   url: string;
   stop(): Promise<void>;
@@ -193,6 +198,7 @@ export async function startGateway(
           uptimeSeconds: Math.round((Date.now() - started) / 1000),
           database: database!.kind,
           warnings,
+          memory: processMemory(),
           accounting: {
             lastSampleAt: meter.lastSampleAt?.toISOString() ?? null,
             wanGapPercent: reconciler.lastGapPercent,
