@@ -15,7 +15,16 @@ import { DeviceService } from '../discovery/service.js';
 import { createVendorLookup } from '../discovery/oui.js';
 import { UserStore, SessionStore } from '../auth/store.js';
 import { AuthService } from '../auth/service.js';
-import { Nft, buildGatewayTable, enableForwarding, GATEWAY_TABLE } from '../netfilter/index.js';
+import {
+  COUNTER_FWD_DOWN,
+  COUNTER_FWD_UP,
+  COUNTER_WAN_LOCAL_IN,
+  COUNTER_WAN_LOCAL_OUT,
+  GATEWAY_TABLE,
+  Nft,
+  buildGatewayTable,
+  enableForwarding,
+} from '../netfilter/index.js';
 import { buildApp, API_VERSION } from '../api/app.js';
 import { interfaceAddresses, requireRoot } from './preflight.js';
 import { Ticker } from './ticker.js';
@@ -70,13 +79,14 @@ export async function startGateway(
   let database: Database | null = null;
   const closers: Array<() => Promise<void>> = [];
   try {
+    // Routing and NAT first: if the database cannot be opened the LAN still reaches the internet.
+    const nft = new Nft(runner, { log: log.child({ module: 'netfilter' }) });
+    await enableForwarding(runner);
+    await nft.apply(buildGatewayTable({ lan: args.lan, wan: args.wan }));
     database = await openDatabase(
       args.databaseUrl ? { url: args.databaseUrl, log } : { dataDir: args.dataDir, log },
     );
     const db = database.db;
-    const nft = new Nft(runner, { log: log.child({ module: 'netfilter' }) });
-    await enableForwarding(runner);
-    await nft.apply(buildGatewayTable({ lan: args.lan, wan: args.wan }));
 
     const usageStore = new UsageStore(db);
     const deviceStore = new DeviceStore(db);
@@ -123,8 +133,8 @@ export async function startGateway(
       const wanAfter = await readWan();
       const c = (name: string) => meter.counter(name)?.bytes ?? 0;
       reconciler.observe(midpoint(wanBefore, wanAfter), {
-        wanInBytes: c('fwd_down') + c('wan_local_in'),
-        wanOutBytes: c('fwd_up') + c('wan_local_out'),
+        wanInBytes: c(COUNTER_FWD_DOWN) + c(COUNTER_WAN_LOCAL_IN),
+        wanOutBytes: c(COUNTER_FWD_UP) + c(COUNTER_WAN_LOCAL_OUT),
       });
       if (live.watched && meter.lastSampleAt) {
         live.publish({

@@ -1,9 +1,11 @@
 import {
   Priority,
   counter,
+  goto,
   iifname,
   masquerade,
   oifname,
+  ret,
   rule,
   update,
   type ChainSpec,
@@ -31,6 +33,8 @@ export const COUNTER_WAN_LOCAL_IN = 'wan_local_in';
 export const COUNTER_WAN_LOCAL_OUT = 'wan_local_out';
 
 export const CHAIN_ACCT_FORWARD = 'acct_forward';
+export const CHAIN_FROM_LAN = 'acct_from_lan';
+export const CHAIN_TO_LAN = 'acct_to_lan';
 export const CHAIN_ACCT_INPUT = 'acct_input';
 export const CHAIN_ACCT_OUTPUT = 'acct_output';
 export const CHAIN_POSTROUTING = 'postrouting';
@@ -60,16 +64,27 @@ const deviceSet = (name: string, type: SetSpec['type']): SetSpec => ({
  * totals are needed to show the unattributed gap.
  */
 export function buildGatewayTable({ lan, wan }: { lan: string; wan: string }): TableSpec {
+  // One interface test routes each packet to the chain for its direction, so an upload passes
+  // two name compares instead of twelve; `goto` (not `jump`) so nothing falls through.
   const forward: ChainSpec = {
     name: CHAIN_ACCT_FORWARD,
     hook: { type: 'filter', hook: 'forward', priority: ACCOUNTING_PRIORITY, policy: 'accept' },
+    rules: [rule(iifname(lan), goto(CHAIN_FROM_LAN)), rule(oifname(lan), goto(CHAIN_TO_LAN))],
+  };
+  const fromLan: ChainSpec = {
+    name: CHAIN_FROM_LAN,
     rules: [
-      rule(iifname(lan), oifname(lan, '!='), counter(COUNTER_FWD_UP)),
-      rule(iifname(lan), oifname(lan, '!='), update(SET_DEV_TX, 'ether saddr')),
-      rule(oifname(lan), iifname(lan, '!='), counter(COUNTER_FWD_DOWN)),
-      rule(oifname(lan), iifname(lan, '!='), update(SET_DEV_RX4, 'ip daddr')),
-      rule(oifname(lan), iifname(lan, '!='), update(SET_DEV_RX6, 'ip6 daddr')),
-      rule(iifname(lan), oifname(lan), counter(COUNTER_LAN_LAN)),
+      rule(oifname(lan), counter(COUNTER_LAN_LAN), ret()),
+      rule(counter(COUNTER_FWD_UP)),
+      rule(update(SET_DEV_TX, 'ether saddr')),
+    ],
+  };
+  const toLan: ChainSpec = {
+    name: CHAIN_TO_LAN,
+    rules: [
+      rule(counter(COUNTER_FWD_DOWN)),
+      rule(update(SET_DEV_RX4, 'ip daddr')),
+      rule(update(SET_DEV_RX6, 'ip6 daddr')),
     ],
   };
   const input: ChainSpec = {
@@ -112,6 +127,6 @@ export function buildGatewayTable({ lan, wan }: { lan: string; wan: string }): T
       COUNTER_WAN_LOCAL_IN,
       COUNTER_WAN_LOCAL_OUT,
     ],
-    chains: [forward, input, output, postrouting],
+    chains: [fromLan, toLan, forward, input, output, postrouting],
   };
 }

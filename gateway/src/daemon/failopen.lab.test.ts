@@ -1,0 +1,58 @@
+/**
+ * Fail-open: a gateway that cannot open its database still leaves the LAN routed and NATed,
+ * and says clearly why it stopped.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { requireRootOrSkip } from '../testing/fixtures.js';
+import { CLI, DAEMON_NODE_FLAGS } from '../testing/gateway-process.js';
+import { LAB, labClient, labDown, labUp, execIn } from '../lab/index.js';
+import { systemRunner } from '../os/runner.js';
+
+const skip = requireRootOrSkip();
+
+before(async () => {
+  if (skip) return;
+  await labDown();
+  await labUp();
+});
+
+after(async () => {
+  if (!skip) await labDown();
+});
+
+test(
+  'an unreachable database stops the daemon with a clear error, and the LAN keeps its internet',
+  { skip },
+  async () => {
+    const r = await systemRunner.run(
+      process.execPath,
+      [
+        ...DAEMON_NODE_FLAGS,
+        CLI,
+        'gateway',
+        '--lan',
+        LAB.gw.lanIf,
+        '--wan',
+        LAB.gw.wanIf,
+        '--database-url',
+        'postgres://postgres@localhost/nowhere?host=/nonexistent-socket-dir',
+      ],
+      { netns: LAB.ns.gw, timeoutMs: 60_000 },
+    );
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /postgres|database/i);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+
+    // the table was applied before the database was tried
+    await execIn(LAB.ns.gw, 'nft', ['list', 'table', 'inet', 'packetpilot']);
+    const c = labClient(1);
+    const body = await execIn(c.ns, 'curl', [
+      '-s',
+      '--max-time',
+      '5',
+      `http://${LAB.wan.server4}/bytes/1234`,
+    ]);
+    assert.equal(body.length, 1234);
+  },
+);
