@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { requireRootOrSkip } from '../testing/fixtures.js';
-import { CLI, DAEMON_NODE_FLAGS } from '../testing/gateway-process.js';
+import { gatewayArgv } from '../testing/gateway-process.js';
 import { LAB, labClient, labDown, labUp, execIn } from '../lab/index.js';
 import { systemRunner } from '../os/runner.js';
 
@@ -25,21 +25,11 @@ test(
   'an unreachable database stops the daemon with a clear error, and the LAN keeps its internet',
   { skip },
   async () => {
-    const r = await systemRunner.run(
-      process.execPath,
-      [
-        ...DAEMON_NODE_FLAGS,
-        CLI,
-        'gateway',
-        '--lan',
-        LAB.gw.lanIf,
-        '--wan',
-        LAB.gw.wanIf,
-        '--database-url',
-        'postgres://postgres@localhost/nowhere?host=/nonexistent-socket-dir',
-      ],
-      { netns: LAB.ns.gw, timeoutMs: 60_000 },
-    );
+    const [node, ...argv] = gatewayArgv([
+      '--database-url',
+      'postgres://postgres@localhost/nowhere?host=/nonexistent-socket-dir',
+    ]);
+    const r = await systemRunner.run(node!, argv, { netns: LAB.ns.gw, timeoutMs: 60_000 });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /postgres|database/i);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');

@@ -51,6 +51,21 @@ export function runCli(
   });
 }
 
+/** `node … packetpilot gateway` on the lab's interfaces, as npm start runs it; run it inside pp-gw. */
+export function gatewayArgv(extra: string[]): string[] {
+  return [
+    process.execPath,
+    ...DAEMON_NODE_FLAGS,
+    CLI,
+    'gateway',
+    '--lan',
+    LAB.gw.lanIf,
+    '--wan',
+    LAB.gw.wanIf,
+    ...extra,
+  ];
+}
+
 /** The real gateway daemon inside pp-gw, as `npm start` runs it. */
 export class GatewayProcess {
   child: ChildProcess | null = null;
@@ -59,24 +74,10 @@ export class GatewayProcess {
   constructor(private readonly args: string[]) {}
 
   async start(): Promise<void> {
-    const child = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        LAB.ns.gw,
-        process.execPath,
-        ...DAEMON_NODE_FLAGS,
-        CLI,
-        'gateway',
-        '--lan',
-        LAB.gw.lanIf,
-        '--wan',
-        LAB.gw.wanIf,
-        ...this.args,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PP_LOG_LEVEL: 'info' } },
-    );
+    const child = spawn('ip', ['netns', 'exec', LAB.ns.gw, ...gatewayArgv(this.args)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PP_LOG_LEVEL: 'info' },
+    });
     this.child = child;
     child.stdout!.on('data', (d) => (this.log += d));
     child.stderr!.on('data', (d) => (this.log += d));
