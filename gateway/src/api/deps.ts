@@ -6,6 +6,8 @@ import type { Logger } from '../log.js';
 export interface DeviceService {
   list(): Promise<Device[]>;
   get(id: number): Promise<Device | null>;
+  /** Cheaper than get: no usage totals. */
+  exists(id: number): Promise<boolean>;
   rename(id: number, name: string | null): Promise<Device | null>;
 }
 

@@ -12,7 +12,7 @@ export async function generateOpenApi(): Promise<unknown> {
   const deps: AppDeps = {
     log: pino({ level: 'silent' }),
     auth: { authenticate: unused, login: unused, logout: unused } as unknown as AppDeps['auth'],
-    devices: { list: unused, get: unused, rename: unused },
+    devices: { list: unused, get: unused, exists: unused, rename: unused },
     usage: { series: unused, summary: unused },
     remotes: { topRemotes: unused },
     health: unused,

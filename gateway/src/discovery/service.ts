@@ -28,6 +28,10 @@ export class DeviceService {
     return this.#shape(row, (await this.usage.totals()).get(id));
   }
 
+  async exists(id: number): Promise<boolean> {
+    return (await this.repo.get(id)) !== null;
+  }
+
   async nameOf(id: number): Promise<string | null> {
     const row = await this.repo.get(id);
     return row ? (row.name ?? row.hostname ?? row.mac) : null;

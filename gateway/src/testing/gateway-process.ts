@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { LAB } from '../lab/index.js';
+import { systemRunner, type RunResult } from '../os/runner.js';
 
 export const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 /**
@@ -35,20 +36,8 @@ export async function until<T>(
   }
 }
 
-export function runCli(
-  args: string[],
-  input?: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
+export function runCli(args: string[], input?: string): Promise<RunResult> {
+  return systemRunner.run(process.execPath, [CLI, ...args], { input });
 }
 
 /** `node … packetpilot gateway` on the lab's interfaces, as npm start runs it; run it inside pp-gw. */

@@ -48,7 +48,7 @@ export const usageRoutes =
         if ((to.getTime() - from.getTime()) / BUCKET_MS[bucket] > MAX_POINTS) {
           throw new AppError('PP_E_VALIDATION', `range too long for bucket=${bucket}; use a larger bucket`);
         }
-        if (!(await deps.devices.get(request.params.id))) {
+        if (!(await deps.devices.exists(request.params.id))) {
           throw new AppError('PP_E_NOT_FOUND', `device ${request.params.id} not found`);
         }
         return deps.usage.series({ deviceId: request.params.id, from, to, bucket });
@@ -84,7 +84,7 @@ export const usageRoutes =
       },
       async (request) => {
         const { from, to } = parseRange(request.query, now());
-        if (!(await deps.devices.get(request.params.id))) {
+        if (!(await deps.devices.exists(request.params.id))) {
           throw new AppError('PP_E_NOT_FOUND', `device ${request.params.id} not found`);
         }
         const remotes = await deps.remotes.topRemotes({
