@@ -33,6 +33,10 @@ export const devices = pgTable('devices', {
   vendor: text('vendor'),
   firstSeen: tstz('first_seen').notNull(),
   lastSeen: tstz('last_seen').notNull(),
+  /** Redirect the device's DNS to the gateway and drop DoT/DoH/VPN endpoints (on unless an admin says). */
+  bypassPrevention: boolean('bypass_prevention').notNull().default(true),
+  /** Drop UDP 443 so browsers fall back to TCP, where SNI and the nft sets see them. */
+  blockQuic: boolean('block_quic').notNull().default(false),
 });
 
 export const deviceAddresses = pgTable(
@@ -137,12 +141,17 @@ export const flowUsageHour = pgTable(
     proto: text('proto').notNull(),
     /** Remote port (tcp/udp/sctp); 0 where the protocol has none. */
     port: integer('port').notNull(),
+    /**
+     * The name the device asked for before opening the flow (its own DNS answers); '' when there
+     * was no DNS evidence ("unknown"). Service and category come from the catalogue at read time.
+     */
+    domain: text('domain').notNull().default(''),
     rxBytes: int8('rx_bytes').notNull(),
     txBytes: int8('tx_bytes').notNull(),
     flows: integer('flows').notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.bucketStart, t.deviceId, t.remote, t.proto, t.port] }),
+    primaryKey({ columns: [t.bucketStart, t.deviceId, t.remote, t.proto, t.port, t.domain] }),
     index('flow_usage_hour_device_idx').on(t.deviceId, t.bucketStart),
   ],
 );
@@ -154,5 +163,64 @@ export const flowBaselines = pgTable('flow_baselines', {
   origPackets: int8('orig_packets').notNull(),
   replyBytes: int8('reply_bytes').notNull(),
   replyPackets: int8('reply_packets').notNull(),
+  /** The flow's attribution, kept so a restart does not turn live flows into "unknown". */
+  domain: text('domain').notNull().default(''),
   updatedAt: tstz('updated_at').notNull(),
 });
+
+/**
+ * Admin rules. target_value: service/category id or domain; null for the internet.
+ * scope_device_id null = all devices.
+ */
+export const rules = pgTable(
+  'rules',
+  {
+    id: serial('id').primaryKey(),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetValue: text('target_value'),
+    scopeDeviceId: integer('scope_device_id').references(() => devices.id, { onDelete: 'cascade' }),
+    enabled: boolean('enabled').notNull().default(true),
+    note: text('note'),
+    /** Queries answered blocked and flows dropped because of this rule. */
+    hits: int8('hits').notNull().default(0),
+    lastHitAt: tstz('last_hit_at'),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+    updatedAt: tstz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('rules_action', sql`${t.action} in ('block', 'allow')`),
+    check('rules_target_type', sql`${t.targetType} in ('internet', 'service', 'category', 'domain')`),
+    check(
+      'rules_target_value',
+      sql`(${t.targetType} = 'internet') = (${t.targetValue} is null)`,
+    ),
+  ],
+);
+
+/**
+ * The DNS query log. rule_id: the rule that blocked the answer (kept when the rule is deleted, so
+ * the log still says why); block_reason says 'rule' or 'bypass' (bypass prevention's catalogue).
+ */
+export const dnsQueries = pgTable(
+  'dns_queries',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: tstz('at').notNull(),
+    deviceId: integer('device_id').notNull(),
+    client: inet('client').notNull(),
+    name: text('name').notNull(),
+    qtype: text('qtype').notNull(),
+    rcode: text('rcode').notNull(),
+    /** Addresses / targets of the answer, comma-separated, at most a few. */
+    answer: text('answer').notNull().default(''),
+    ruleId: integer('rule_id'),
+    blockReason: text('block_reason'),
+    latencyUs: integer('latency_us').notNull(),
+    cached: boolean('cached').notNull(),
+  },
+  (t) => [
+    index('dns_queries_at_idx').on(t.at),
+    index('dns_queries_device_idx').on(t.deviceId, t.at),
+  ],
+);
