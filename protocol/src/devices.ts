@@ -13,6 +13,11 @@ export const Device = Type.Object(
     firstSeen: Type.String({ format: 'date-time' }),
     lastSeen: Type.String({ format: 'date-time' }),
     online: Type.Boolean({ description: 'Seen in the neighbour table recently' }),
+    bypassPrevention: Type.Boolean({
+      description:
+        'DNS to other servers redirected to the gateway; DoT, DoH, VPN and proxy endpoints dropped',
+    }),
+    blockQuic: Type.Boolean({ description: 'UDP 443 dropped so browsers fall back to TCP' }),
     rxBytes: Type.Number({ description: 'All-time bytes received by the device (download), IP layer' }),
     txBytes: Type.Number({ description: 'All-time bytes sent by the device (upload), IP layer' }),
   },
@@ -27,10 +32,14 @@ export type DeviceParams = Static<typeof DeviceParams>;
 
 export const DevicePatch = Type.Object(
   {
-    name: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()], {
-      description: 'New name; null returns to the discovered hostname',
-    }),
+    name: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()], {
+        description: 'New name; null returns to the discovered hostname',
+      }),
+    ),
+    bypassPrevention: Type.Optional(Type.Boolean()),
+    blockQuic: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, minProperties: 1 },
 );
 export type DevicePatch = Static<typeof DevicePatch>;

@@ -5,14 +5,45 @@ export const Bucket = Type.Union([Type.Literal('minute'), Type.Literal('hour'), 
 });
 export type Bucket = Static<typeof Bucket>;
 
+export const UsageGroupBy = Type.Union(
+  [Type.Literal('service'), Type.Literal('category'), Type.Literal('domain')],
+  { description: 'Break the usage down by service, category or the domain the device asked for' },
+);
+export type UsageGroupBy = Static<typeof UsageGroupBy>;
+
 export const UsageQuery = Type.Object({
   from: Type.Optional(
     Type.String({ format: 'date-time', description: 'Start (inclusive); default 24 h ago' }),
   ),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'End (exclusive); default now' })),
   bucket: Type.Optional(Bucket),
+  groupBy: Type.Optional(UsageGroupBy),
 });
 export type UsageQuery = Static<typeof UsageQuery>;
+
+export const UsageGroup = Type.Object({
+  id: Type.String({ description: "Service/category id or domain; 'unknown' for flows without DNS evidence" }),
+  name: Type.String({ description: 'Display name' }),
+  category: Type.Union([Type.String(), Type.Null()], { description: 'Category id of a service or domain' }),
+  rxBytes: Type.Number(),
+  txBytes: Type.Number(),
+  flows: Type.Integer({ description: 'Flows that ended in the range' }),
+});
+export type UsageGroup = Static<typeof UsageGroup>;
+
+export const UsageBreakdown = Type.Object(
+  {
+    deviceId: Type.Integer(),
+    from: Type.String({ format: 'date-time', description: 'Hour-aligned start actually covered' }),
+    to: Type.String({ format: 'date-time' }),
+    groupBy: UsageGroupBy,
+    groups: Type.Array(UsageGroup, { description: 'Largest first; unknown included, never dropped' }),
+    rxBytes: Type.Number({ description: 'Sum over the groups (conntrack per-flow bytes)' }),
+    txBytes: Type.Number({ description: 'Sum over the groups (conntrack per-flow bytes)' }),
+  },
+  { $id: 'UsageBreakdown' },
+);
+export type UsageBreakdown = Static<typeof UsageBreakdown>;
 
 export const UsagePoint = Type.Object({
   start: Type.String({ format: 'date-time' }),

@@ -10,8 +10,19 @@ import { UsageStore } from '../usage/store.js';
 import { UsageQueries } from '../usage/queries.js';
 import { DeviceService } from '../discovery/service.js';
 import { LiveFeed } from '../usage/live.js';
+import { UsageBreakdowns } from '../usage/breakdown.js';
+import { QueryLogStore } from '../querylog/store.js';
+import { DnsSettingsService } from '../settings/dns-settings.js';
+import { SettingsStore } from '../settings/store.js';
 import { FlowStore } from '../usage/flow-store.js';
 import type { Database } from '../db/open.js';
+import type { Rule } from '@packetpilot/protocol';
+import { Catalog } from '../classify/catalog.js';
+import { PolicyEngine } from '../policy/engine.js';
+import { RuleService } from '../policy/rule-service.js';
+import { RuleStore } from '../policy/rule-store.js';
+
+const catalog = Catalog.load();
 
 interface Fixture {
   app: App;
@@ -20,6 +31,7 @@ interface Fixture {
   deviceId: number;
   adminToken: string;
   viewerToken: string;
+  engine: PolicyEngine<Rule>;
 }
 
 async function setup(database: Database): Promise<Fixture> {
@@ -33,12 +45,25 @@ async function setup(database: Database): Promise<Fixture> {
     () => true,
   );
   const live = new LiveFeed();
+  const engine = new PolicyEngine<Rule>({ catalog });
+  const rules = new RuleService({ store: new RuleStore(db), catalog, engine, devices });
+  await rules.load();
   const app = await buildApp({
     log: pino({ level: 'silent' }),
     auth,
     devices,
     usage: new UsageQueries(usage, devices),
     remotes: new FlowStore(db),
+    breakdowns: new UsageBreakdowns(new FlowStore(db), {
+      classify: () => ({ service: null, category: null }),
+    }),
+    dnsLog: new QueryLogStore(db),
+    dnsSettings: await DnsSettingsService.load(new SettingsStore(db), {
+      cliUpstreams: ['198.18.0.1'],
+      log: pino({ level: 'silent' }),
+    }),
+    catalog,
+    rules,
     live,
     health: async () => ({
       status: 'ok',
@@ -68,6 +93,7 @@ async function setup(database: Database): Promise<Fixture> {
     deviceId: device.id,
     adminToken: await login('root', 'a long admin password'),
     viewerToken: await login('watcher', 'a long viewer password'),
+    engine,
   };
 }
 
@@ -266,6 +292,289 @@ forEachDatabase('API', (target) => {
     const got = JSON.parse(await frame);
     assert.equal(got.devices[0].rxBps, 10);
     ws.terminate();
+    await f.app.close();
+  });
+});
+
+forEachDatabase('Rules and catalogue API', (target) => {
+  const json = (token: string) => ({ ...bearer(token), 'content-type': 'application/json' });
+
+  test('rules: create, get, list ?device=, patch, delete; viewers read but cannot change them (403)', async () => {
+    const database = await target.open();
+    const f = await setup(database);
+    const kid = f.deviceId;
+    const blockInternet = {
+      action: 'block',
+      target: { type: 'internet' },
+      scope: { type: 'device', id: kid },
+    };
+    for (const [method, url, payload] of [
+      ['POST', '/api/v1/rules', blockInternet],
+      ['PATCH', '/api/v1/rules/1', { enabled: false }],
+      ['DELETE', '/api/v1/rules/1', undefined],
+    ] as const) {
+      const headers = payload ? json(f.viewerToken) : bearer(f.viewerToken);
+      const res = await f.app.inject({ method, url, headers, payload });
+      assert.equal(res.statusCode, 403, `${method} ${url}`);
+      assert.equal(res.json().error.code, 'PP_E_FORBIDDEN');
+    }
+
+    let res = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/rules',
+      headers: json(f.adminToken),
+      payload: { ...blockInternet, note: 'bed time' },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const internet = res.json();
+    assert.deepEqual(Object.keys(internet).sort(), [
+      'action',
+      'createdAt',
+      'enabled',
+      'hits',
+      'id',
+      'lastHitAt',
+      'note',
+      'scope',
+      'target',
+      'updatedAt',
+    ]);
+    assert.deepEqual(
+      [internet.action, internet.target, internet.scope, internet.enabled, internet.note, internet.hits],
+      ['block', { type: 'internet' }, { type: 'device', id: kid }, true, 'bed time', 0],
+    );
+    assert.deepEqual(f.engine.decide(kid, 'example.com'), {
+      action: 'block',
+      ruleId: internet.id,
+      reason: 'rule',
+    });
+
+    res = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/rules',
+      headers: json(f.adminToken),
+      payload: {
+        action: 'allow',
+        target: { type: 'domain', value: 'KhanAcademy.org.' },
+        scope: { type: 'all' },
+      },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const khan = res.json();
+    assert.deepEqual(khan.target, { type: 'domain', value: 'khanacademy.org' });
+    assert.equal(f.engine.decide(kid, 'www.khanacademy.org').action, 'allow');
+
+    const other = await new DeviceStore(database.db).upsertSeen({ mac: '02:50:50:00:00:09', addresses: [] });
+    res = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/rules',
+      headers: json(f.adminToken),
+      payload: {
+        action: 'block',
+        target: { type: 'category', id: 'gaming' },
+        scope: { type: 'device', id: other.id },
+      },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const gaming = res.json();
+    res = await f.app.inject({ url: '/api/v1/rules', headers: bearer(f.viewerToken) });
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(
+      res.json().map((r: { id: number }) => r.id),
+      [internet.id, khan.id, gaming.id],
+    );
+    res = await f.app.inject({ url: `/api/v1/rules?device=${kid}`, headers: bearer(f.viewerToken) });
+    assert.deepEqual(
+      res.json().map((r: { id: number }) => r.id),
+      [internet.id, khan.id],
+    );
+    res = await f.app.inject({ url: `/api/v1/rules/${khan.id}`, headers: bearer(f.viewerToken) });
+    assert.deepEqual(res.json(), khan);
+
+    res = await f.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/rules/${internet.id}`,
+      headers: json(f.adminToken),
+      payload: { enabled: false, note: null },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(
+      [res.json().enabled, res.json().note, res.json().target],
+      [false, null, { type: 'internet' }],
+    );
+    assert.equal(f.engine.decide(kid, 'example.com').action, 'allow');
+    res = await f.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/rules/${internet.id}`,
+      headers: json(f.adminToken),
+      payload: { target: { type: 'service', id: 'youtube' }, scope: { type: 'all' }, enabled: true },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(f.engine.decide(0, 'www.youtube.com').action, 'block');
+
+    res = await f.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/rules/${internet.id}`,
+      headers: bearer(f.adminToken),
+    });
+    assert.equal(res.statusCode, 204);
+    assert.equal(res.body, '');
+    assert.equal(f.engine.decide(0, 'www.youtube.com').action, 'allow');
+    for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
+      res = await f.app.inject({
+        method,
+        url: `/api/v1/rules/${internet.id}`,
+        headers: method === 'PATCH' ? json(f.adminToken) : bearer(f.adminToken),
+        payload: method === 'PATCH' ? { enabled: true } : undefined,
+      });
+      assert.equal(res.statusCode, 404, method);
+      assert.match(res.json().error.message, new RegExp(`rule ${internet.id} not found`));
+    }
+    await f.app.close();
+  });
+
+  test('rules: invalid input is a 400 that says what is wrong', async () => {
+    const f = await setup(await target.open());
+    const cases: Array<[object, RegExp]> = [
+      [
+        { action: 'block', target: { type: 'service', id: 'myspace' }, scope: { type: 'all' } },
+        /unknown service 'myspace'/,
+      ],
+      [
+        { action: 'block', target: { type: 'category', id: 'sports' }, scope: { type: 'all' } },
+        /unknown category 'sports'/,
+      ],
+      [
+        { action: 'block', target: { type: 'domain', value: 'not a domain!' }, scope: { type: 'all' } },
+        /not a valid domain name/,
+      ],
+      [
+        { action: 'block', target: { type: 'domain', value: '10.0.0.1' }, scope: { type: 'all' } },
+        /IP address/,
+      ],
+      [
+        { action: 'block', target: { type: 'internet' }, scope: { type: 'device', id: 9999 } },
+        /device 9999 not found/,
+      ],
+      [{ action: 'limit', target: { type: 'internet' }, scope: { type: 'all' } }, /action/],
+      [{ action: 'block', target: { type: 'service' }, scope: { type: 'all' } }, /target/],
+      [{ action: 'block', target: { type: 'internet' } }, /scope/],
+      [
+        { action: 'block', target: { type: 'internet' }, scope: { type: 'all' }, priority: 1 },
+        /priority|additional/,
+      ],
+    ];
+    for (const [payload, message] of cases) {
+      const res = await f.app.inject({
+        method: 'POST',
+        url: '/api/v1/rules',
+        headers: bearer(f.adminToken),
+        payload,
+      });
+      assert.equal(res.statusCode, 400, JSON.stringify(payload));
+      assert.equal(res.json().error.code, 'PP_E_VALIDATION');
+      assert.match(res.json().error.message, message, JSON.stringify(payload));
+    }
+    let res = await f.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/rules/1',
+      headers: bearer(f.adminToken),
+      payload: {},
+    });
+    assert.equal(res.statusCode, 400);
+    res = await f.app.inject({ url: '/api/v1/rules?device=9999', headers: bearer(f.adminToken) });
+    assert.equal(res.statusCode, 404);
+    res = await f.app.inject({ url: '/api/v1/rules/abc', headers: bearer(f.adminToken) });
+    assert.equal(res.statusCode, 400);
+    assert.deepEqual(
+      (await f.app.inject({ url: '/api/v1/rules', headers: bearer(f.adminToken) })).json(),
+      [],
+    );
+    await f.app.close();
+  });
+
+  test('explain: the deciding rule, every match winner first, service, category, bypass', async () => {
+    const f = await setup(await target.open());
+    const post = async (payload: object) =>
+      (
+        await f.app.inject({ method: 'POST', url: '/api/v1/rules', headers: bearer(f.adminToken), payload })
+      ).json();
+    const block = await post({
+      action: 'block',
+      target: { type: 'service', id: 'youtube' },
+      scope: { type: 'all' },
+    });
+    const allow = await post({
+      action: 'allow',
+      target: { type: 'service', id: 'youtube' },
+      scope: { type: 'device', id: f.deviceId },
+    });
+    let res = await f.app.inject({
+      url: `/api/v1/rules/explain?device=${f.deviceId}&domain=WWW.YouTube.com`,
+      headers: bearer(f.viewerToken),
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const e = res.json();
+    assert.deepEqual(
+      [e.domain, e.decision, e.reason, e.rule.id, e.service, e.category, e.bypass],
+      [
+        'www.youtube.com',
+        'allow',
+        'rule',
+        allow.id,
+        { id: 'youtube', name: 'YouTube' },
+        { id: 'video', name: 'Video and streaming' },
+        null,
+      ],
+    );
+    assert.deepEqual(
+      e.matched.map((m: { rule: { id: number }; specificity: object }) => [m.rule.id, m.specificity]),
+      [
+        [allow.id, { target: 'service', length: 0, scope: 'device' }],
+        [block.id, { target: 'service', length: 0, scope: 'all' }],
+      ],
+    );
+    res = await f.app.inject({
+      url: '/api/v1/rules/explain?device=0&domain=youtube.com',
+      headers: bearer(f.viewerToken),
+    });
+    assert.deepEqual([res.json().decision, res.json().rule.id], ['block', block.id]);
+    res = await f.app.inject({
+      url: '/api/v1/rules/explain?device=0&domain=dns.google',
+      headers: bearer(f.viewerToken),
+    });
+    assert.deepEqual(
+      [res.json().decision, res.json().reason, res.json().rule, res.json().bypass],
+      ['block', 'bypass', null, 'encrypted-dns'],
+    );
+    res = await f.app.inject({ url: '/api/v1/rules/explain?device=0', headers: bearer(f.viewerToken) });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.json().error.message, /domain/);
+    res = await f.app.inject({
+      url: '/api/v1/rules/explain?device=9999&domain=x.com',
+      headers: bearer(f.viewerToken),
+    });
+    assert.equal(res.statusCode, 404);
+    await f.app.close();
+  });
+
+  test('catalogue: services with category and domains, categories with services', async () => {
+    const f = await setup(await target.open());
+    const services = (
+      await f.app.inject({ url: '/api/v1/catalog/services', headers: bearer(f.viewerToken) })
+    ).json();
+    assert.equal(services.length, 43);
+    const youtube = services.find((s: { id: string }) => s.id === 'youtube');
+    assert.deepEqual([youtube.name, youtube.category], ['YouTube', 'video']);
+    assert.ok(youtube.domains.includes('youtube.com') && youtube.domainCount === youtube.domains.length);
+    const categories = (
+      await f.app.inject({ url: '/api/v1/catalog/categories', headers: bearer(f.viewerToken) })
+    ).json();
+    assert.ok(categories.find((c: { id: string }) => c.id === 'video').services.includes('youtube'));
+    assert.equal(
+      categories.reduce((n: number, c: { services: string[] }) => n + c.services.length, 0),
+      43,
+    );
     await f.app.close();
   });
 });

@@ -17,6 +17,9 @@ import { sessionRoutes } from './routes/session-routes.js';
 import { deviceRoutes } from './routes/devices.js';
 import { usageRoutes } from './routes/usage.js';
 import { liveRoutes } from './routes/live.js';
+import { ruleRoutes } from './routes/rules.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { dnsRoutes } from './routes/dns.js';
 
 export const API_PREFIX = '/api/v1';
 export const API_VERSION = '0.1.0';
@@ -79,6 +82,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         await authed.register(deviceRoutes(deps));
         await authed.register(usageRoutes(deps));
         await authed.register(liveRoutes(deps));
+        await authed.register(ruleRoutes(deps));
+        await authed.register(catalogRoutes(deps));
+        await authed.register(dnsRoutes(deps));
       });
     },
     { prefix: API_PREFIX },

@@ -12,9 +12,14 @@ export async function generateOpenApi(): Promise<unknown> {
   const deps: AppDeps = {
     log: pino({ level: 'silent' }),
     auth: { authenticate: unused, login: unused, logout: unused } as unknown as AppDeps['auth'],
-    devices: { list: unused, get: unused, exists: unused, rename: unused },
+    devices: { list: unused, get: unused, exists: unused, update: unused },
     usage: { series: unused, summary: unused },
     remotes: { topRemotes: unused },
+    breakdowns: { breakdown: unused },
+    dnsLog: { list: unused, topDomains: unused },
+    dnsSettings: { get: unused, update: unused },
+    catalog: { services: unused, categories: unused },
+    rules: { list: unused, get: unused, create: unused, update: unused, delete: unused, explain: unused },
     health: unused,
     live: new LiveFeed(),
   };

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
+import { parseUpstream } from '../dns/upstream.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -12,6 +13,10 @@ export interface GatewayArgs {
   dataDir: string;
   databaseUrl: string | null;
   leasesPath: string | null;
+  /** Upstream resolvers from --upstream (repeatable); empty = the host's /etc/resolv.conf. */
+  upstreams: string[];
+  /** Port of the LAN DNS server; 0 turns it off. */
+  dnsPort: number;
 }
 
 const IFNAME_RE = /^[A-Za-z0-9_.:@-]{1,15}$/;
@@ -55,6 +60,8 @@ export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv): Gatewa
       'data-dir': { type: 'string' },
       'database-url': { type: 'string' },
       'dhcp-leases': { type: 'string' },
+      upstream: { type: 'string', multiple: true },
+      'dns-port': { type: 'string' },
     },
     strict: true,
   });
@@ -64,6 +71,20 @@ export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv): Gatewa
     if (!IFNAME_RE.test(v)) throw new UsageError(`--${flag}: not an interface name: ${JSON.stringify(v)}`);
   }
   if (values.lan === values.wan) throw new UsageError('--lan and --wan must be different interfaces');
+  const upstreams = values.upstream ?? [];
+  for (const u of upstreams) {
+    try {
+      parseUpstream(u);
+    } catch (err) {
+      throw new UsageError(`--upstream: ${(err as Error).message}`);
+    }
+  }
+  const dnsPort = values['dns-port'] === undefined ? 53 : Number(values['dns-port']);
+  if (!Number.isInteger(dnsPort) || dnsPort < 0 || dnsPort > 65535) {
+    throw new UsageError(
+      `--dns-port: expected 0–65535 (0 = no DNS server), got ${JSON.stringify(values['dns-port'])}`,
+    );
+  }
   return {
     lan: values.lan!,
     wan: values.wan!,
@@ -71,5 +92,7 @@ export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv): Gatewa
     dataDir: values['data-dir'] ?? env.PP_DATA_DIR ?? '/var/lib/packetpilot',
     databaseUrl: parseDatabaseUrl(values['database-url'] ?? env.DATABASE_URL),
     leasesPath: values['dhcp-leases'] ?? null,
+    upstreams,
+    dnsPort,
   };
 }

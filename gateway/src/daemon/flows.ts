@@ -10,7 +10,7 @@ import {
   startFlowAccounting,
   type FlowAccounting,
 } from '../conntrack/index.js';
-import { FlowLedger, type AddressOwner } from '../usage/flows.js';
+import { FlowLedger, type AddressOwner, type FlowLabeler } from '../usage/flows.js';
 import type { FlowStore } from '../usage/flow-store.js';
 import type { TimeBuckets } from '../usage/buckets.js';
 
@@ -54,6 +54,7 @@ export async function startFlows(o: {
   owners: AddressOwner;
   isLan: (address: string) => boolean;
   buckets: TimeBuckets;
+  labeler?: FlowLabeler;
 }): Promise<FlowAccountingHandle> {
   const log = o.log.child({ module: 'conntrack' });
   const failed = await enableConntrackAccounting(o.runner);
@@ -61,7 +62,16 @@ export async function startFlows(o: {
   for (const p of await checkConntrack(o.runner)) o.health.raise(p.code, p.message);
 
   const tracker = new FlowTracker({ health: o.health, log });
-  const ledger = new FlowLedger(tracker, o.store, o.owners, o.isLan, o.buckets, log);
+  const ledger = new FlowLedger(
+    tracker,
+    o.store,
+    o.owners,
+    o.isLan,
+    o.buckets,
+    log,
+    () => new Date(),
+    o.labeler ?? null,
+  );
   await ledger.start();
   const accounting: FlowAccounting = startFlowAccounting({
     conntrack: new ConntrackCli(o.runner, { log }),

@@ -30,6 +30,11 @@ import { interfaceAddresses, requireRoot } from './preflight.js';
 import { Ticker } from './ticker.js';
 import { lanMatcher, startFlows } from './flows.js';
 import { FlowStore } from '../usage/flow-store.js';
+import { UsageBreakdowns } from '../usage/breakdown.js';
+import { AnswerMemory } from '../attribution/answers.js';
+import { DnsFlowLabeler } from '../attribution/labeler.js';
+import { startPolicy } from './policy.js';
+import { startDns } from './dns.js';
 
 function processMemory() {
   const m = process.memoryUsage();
@@ -82,7 +87,16 @@ export async function startGateway(
     // Routing and NAT first: if the database cannot be opened the LAN still reaches the internet.
     const nft = new Nft(runner, { log: log.child({ module: 'netfilter' }) });
     await enableForwarding(runner);
-    await nft.apply(buildGatewayTable({ lan: args.lan, wan: args.wan }));
+    const lanIpv4 = lanAddrs.find((a) => !a.address.includes(':'))?.address;
+    const lanIpv6 = lanAddrs.find((a) => a.address.includes(':'))?.address;
+    await nft.apply(
+      buildGatewayTable({
+        lan: args.lan,
+        wan: args.wan,
+        // No DNS server, no redirect: clients keep their own resolvers.
+        lanAddresses: args.dnsPort === 53 ? { ipv4: lanIpv4, ipv6: lanIpv6 } : undefined,
+      }),
+    );
     database = await openDatabase(
       args.databaseUrl ? { url: args.databaseUrl, log } : { dataDir: args.dataDir, log },
     );
@@ -111,6 +125,7 @@ export async function startGateway(
     const flowStore = new FlowStore(db);
     const isLan = lanMatcher(lanAddrs);
     const ownAddresses = new Set(lanAddrs.map((a) => a.address));
+    const memory = new AnswerMemory();
     const flows = await startFlows({
       runner,
       log,
@@ -119,6 +134,7 @@ export async function startGateway(
       owners: scanner,
       isLan: (a) => isLan(a) && !ownAddresses.has(a),
       buckets: usageStore.buckets,
+      labeler: new DnsFlowLabeler(memory, scanner),
     });
     closers.push(() => flows.stop());
     const reconciler = new WanReconciler(health);
@@ -192,6 +208,59 @@ export async function startGateway(
       },
       (id) => scanner.isOnline(id),
     );
+    const policy = await startPolicy({
+      db,
+      runner,
+      nft,
+      deviceStore,
+      scanner,
+      devices,
+      flows: { liveFlows: () => flows.ledger.liveFlows() },
+      memory,
+      log,
+    });
+    const dns = await startDns({
+      db,
+      listen: args.dnsPort ? lanAddrs.map((a) => ({ address: a.address, port: args.dnsPort })) : [],
+      cliUpstreams: args.upstreams,
+      policy,
+      clients: scanner,
+      health,
+      log,
+    });
+    closers.push(() => dns.stop());
+    const policyTickers = [
+      new Ticker(
+        'dns-log',
+        () => 1000,
+        () => dns.flush(),
+        log,
+      ),
+      new Ticker(
+        'rule-hits',
+        () => 5000,
+        () => policy.hits.flush(),
+        log,
+      ),
+      new Ticker(
+        'dns-prune',
+        () => 3_600_000,
+        () => dns.prune(),
+        log,
+      ),
+      new Ticker(
+        'policy-devices',
+        () => timings.scanMs,
+        () => policy.refreshDevices(),
+        log,
+      ),
+    ];
+    for (const t of policyTickers) t.start();
+    closers.push(async () => {
+      for (const t of policyTickers) await t.stop();
+      await policy.hits.flush();
+    });
+
     const auth = new AuthService(new UserStore(db), new SessionStore(db));
     const app: FastifyInstance = await buildApp({
       log,
@@ -199,6 +268,20 @@ export async function startGateway(
       devices,
       usage: new UsageQueries(usageStore, devices),
       remotes: flowStore,
+      breakdowns: new UsageBreakdowns(flowStore, {
+        classify: (name) => {
+          const service = policy.catalog.serviceForDomain(name);
+          const category = policy.catalog.categoryForDomain(name);
+          return {
+            service: service && { id: service.id, name: service.name },
+            category: category && { id: category.id, name: category.name },
+          };
+        },
+      }),
+      dnsLog: dns.log,
+      dnsSettings: dns.settings,
+      catalog: policy.catalog,
+      rules: policy.rules,
       live,
       health: async () => {
         const warnings = health.list();

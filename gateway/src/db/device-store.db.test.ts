@@ -60,6 +60,10 @@ forEachDatabase('DeviceStore', (target) => {
     assert.equal((await store.get(first.id))?.name, 'Dad laptop');
     assert.equal((await store.rename(first.id, null))?.name, null);
     assert.equal(await store.rename(9999, 'nobody'), null);
+    assert.deepEqual(await store.flags(), { bypassExempt: [], quicBlocked: [] });
+    const changed = await store.update(first.id, { bypassPrevention: false, blockQuic: true });
+    assert.equal(changed?.name, null, 'a flags-only patch keeps the name');
+    assert.deepEqual(await store.flags(), { bypassExempt: [first.id], quicBlocked: [first.id] });
     assert.equal(await store.get(9999), null);
   });
 

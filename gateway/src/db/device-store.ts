@@ -21,6 +21,8 @@ export interface DeviceRecord {
   vendor: string | null;
   firstSeen: Date;
   lastSeen: Date;
+  bypassPrevention: boolean;
+  blockQuic: boolean;
   /** Most recently seen first. */
   addresses: DeviceAddress[];
 }
@@ -33,6 +35,12 @@ export interface DeviceSighting {
   hostname?: string | null;
   /** Defaults to the injected clock. */
   at?: Date;
+}
+
+export interface DeviceUpdate {
+  name?: string | null;
+  bypassPrevention?: boolean;
+  blockQuic?: boolean;
 }
 
 export class DeviceStore {
@@ -99,11 +107,32 @@ export class DeviceStore {
     return (await this.#withAddresses(rows))[0] ?? null;
   }
 
-  /** Sets the user's name for it; null falls back to hostname/MAC in the UI. */
-  async rename(id: number, name: string | null): Promise<DeviceRecord | null> {
-    const trimmed = name?.trim() || null;
-    const rows = await this.db.update(devices).set({ name: trimmed }).where(eq(devices.id, id)).returning();
+  /** Admin changes: name (null falls back to hostname/MAC in the UI) and per-device protections. */
+  async update(id: number, patch: DeviceUpdate): Promise<DeviceRecord | null> {
+    const set: Partial<typeof devices.$inferInsert> = {};
+    if (patch.name !== undefined) set.name = patch.name?.trim() || null;
+    if (patch.bypassPrevention !== undefined) set.bypassPrevention = patch.bypassPrevention;
+    if (patch.blockQuic !== undefined) set.blockQuic = patch.blockQuic;
+    const rows = Object.keys(set).length
+      ? await this.db.update(devices).set(set).where(eq(devices.id, id)).returning()
+      : await this.db.select().from(devices).where(eq(devices.id, id));
     return (await this.#withAddresses(rows))[0] ?? null;
+  }
+
+  async rename(id: number, name: string | null): Promise<DeviceRecord | null> {
+    return this.update(id, { name });
+  }
+
+  /** Devices that differ from the defaults (bypass prevention on, QUIC allowed). */
+  async flags(): Promise<{ bypassExempt: number[]; quicBlocked: number[] }> {
+    const rows = await this.db
+      .select({ id: devices.id, bypass: devices.bypassPrevention, quic: devices.blockQuic })
+      .from(devices)
+      .where(sql`not ${devices.bypassPrevention} or ${devices.blockQuic}`);
+    return {
+      bypassExempt: rows.filter((r) => !r.bypass).map((r) => r.id),
+      quicBlocked: rows.filter((r) => r.quic).map((r) => r.id),
+    };
   }
 
   async #withAddresses(rows: Omit<DeviceRecord, 'addresses'>[]): Promise<DeviceRecord[]> {

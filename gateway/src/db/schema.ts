@@ -191,10 +191,7 @@ export const rules = pgTable(
   (t) => [
     check('rules_action', sql`${t.action} in ('block', 'allow')`),
     check('rules_target_type', sql`${t.targetType} in ('internet', 'service', 'category', 'domain')`),
-    check(
-      'rules_target_value',
-      sql`(${t.targetType} = 'internet') = (${t.targetValue} is null)`,
-    ),
+    check('rules_target_value', sql`(${t.targetType} = 'internet') = (${t.targetValue} is null)`),
   ],
 );
 
@@ -219,8 +216,5 @@ export const dnsQueries = pgTable(
     latencyUs: integer('latency_us').notNull(),
     cached: boolean('cached').notNull(),
   },
-  (t) => [
-    index('dns_queries_at_idx').on(t.at),
-    index('dns_queries_device_idx').on(t.deviceId, t.at),
-  ],
+  (t) => [index('dns_queries_at_idx').on(t.at), index('dns_queries_device_idx').on(t.deviceId, t.at)],
 );

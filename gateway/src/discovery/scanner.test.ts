@@ -20,6 +20,8 @@ class MemoryDevices implements DeviceRepo {
         vendor: null,
         firstSeen: seen.at,
         lastSeen: seen.at,
+        bypassPrevention: true,
+        blockQuic: false,
         addresses: [],
       };
       this.rows.push(row);

@@ -138,6 +138,36 @@ export class DeviceScanner {
     return this.#byAddress.get(address)?.deviceId ?? 0;
   }
 
+  /** The DNS server's and the flow labeller's view: no scan, no await; 0 when not known yet. */
+  deviceIdForAddressSync(address: string): number {
+    return this.#byAddress.get(address)?.deviceId ?? 0;
+  }
+
+  /** The DNS server saw a client it cannot name: rescan (throttled) so its rules apply soon. */
+  unknownClient(address: string): void {
+    if (this.#now().getTime() - this.#lastScan < RESCAN_MIN_INTERVAL_MS) return;
+    this.deviceIdForAddress(address).catch((err: unknown) =>
+      this.opts.log.warn({ err, address }, 'rescan for an unknown DNS client failed'),
+    );
+  }
+
+  macOf(deviceId: number): string | null {
+    for (const [mac, id] of this.#byMac) if (id === deviceId) return mac;
+    return null;
+  }
+
+  /** Every address last seen on this device (a device keeps several: IPv4, IPv6 global, privacy). */
+  addressesOf(deviceId: number): string[] {
+    const out: string[] = [];
+    for (const [address, v] of this.#byAddress) if (v.deviceId === deviceId) out.push(address);
+    return out;
+  }
+
+  /** Device ids with a known MAC, for pushing per-device settings into the kernel sets. */
+  knownDevices(): Array<{ deviceId: number; mac: string }> {
+    return [...this.#byMac].map(([mac, deviceId]) => ({ deviceId, mac }));
+  }
+
   isOnline(deviceId: number): boolean {
     const seen = this.#lastSeen.get(deviceId);
     return seen !== undefined && this.#now().getTime() - seen <= (this.opts.onlineWindowMs ?? 5 * 60_000);

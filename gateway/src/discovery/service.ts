@@ -1,8 +1,8 @@
 import type { Device } from '@packetpilot/protocol';
 import type { DeviceRow } from './scanner.js';
-import type { DeviceStore } from '../db/device-store.js';
+import type { DeviceStore, DeviceUpdate } from '../db/device-store.js';
 
-export type DeviceQueriesRepo = Pick<DeviceStore, 'list' | 'get' | 'rename'>;
+export type DeviceQueriesRepo = Pick<DeviceStore, 'list' | 'get' | 'update'>;
 
 export interface DeviceTotals {
   /** All-time internet bytes per device id. */
@@ -11,6 +11,8 @@ export interface DeviceTotals {
 
 /** Devices as the API shows them: identity, addresses, online state and all-time totals. */
 export class DeviceService {
+  readonly #listeners: Array<(deviceId: number) => Promise<void>> = [];
+
   constructor(
     private readonly repo: DeviceQueriesRepo,
     private readonly usage: DeviceTotals,
@@ -37,9 +39,18 @@ export class DeviceService {
     return row ? (row.name ?? row.hostname ?? row.mac) : null;
   }
 
-  async rename(id: number, name: string | null): Promise<Device | null> {
-    const row = await this.repo.rename(id, name);
-    return row ? this.#shape(row, (await this.usage.totals()).get(id)) : null;
+  /** Listeners (the policy applier) run before the caller gets the result: changes apply at once. */
+  onChange(listener: (deviceId: number) => Promise<void>): void {
+    this.#listeners.push(listener);
+  }
+
+  async update(id: number, patch: DeviceUpdate): Promise<Device | null> {
+    const row = await this.repo.update(id, patch);
+    if (!row) return null;
+    if (patch.bypassPrevention !== undefined || patch.blockQuic !== undefined) {
+      for (const l of this.#listeners) await l(id);
+    }
+    return this.#shape(row, (await this.usage.totals()).get(id));
   }
 
   #shape(row: DeviceRow, totals?: { rxBytes: number; txBytes: number }): Device {
@@ -55,6 +66,8 @@ export class DeviceService {
       firstSeen: row.firstSeen.toISOString(),
       lastSeen: row.lastSeen.toISOString(),
       online: this.online(row.id),
+      bypassPrevention: row.bypassPrevention,
+      blockQuic: row.blockQuic,
       rxBytes: totals?.rxBytes ?? 0,
       txBytes: totals?.txBytes ?? 0,
     };

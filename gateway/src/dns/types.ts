@@ -45,6 +45,8 @@ export interface DnsAnswerListener {
 /** Client address → device id, synchronously (0 when unknown). */
 export interface ClientDevices {
   deviceIdForAddressSync(address: string): number;
+  /** A query came from an address no device holds yet: look again soon (throttled by the callee). */
+  unknownClient?(address: string): void;
 }
 
 export type BlockMode = 'null' | 'nxdomain';

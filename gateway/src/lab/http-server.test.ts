@@ -1,7 +1,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
-import { createLabHttpServer, listen, MAX_BYTES } from './http-server.js';
+import { connect, type AddressInfo } from 'node:net';
+import {
+  createDotStandIn,
+  createLabHttpServer,
+  DOT_BANNER,
+  listen,
+  MAX_BYTES,
+  parseHostPort,
+} from './http-server.js';
 
 let server: Server;
 let base: string;
@@ -38,4 +46,26 @@ test('GET /bytes beyond the cap or malformed is refused', async () => {
 test('POST /upload answers with the byte count it read', async () => {
   const res = await fetch(`${base}/upload`, { method: 'POST', body: new Uint8Array(123_457) });
   assert.deepEqual(await res.json(), { bytes: 123_457 });
+});
+
+test('DoT stand-in: writes its banner, then closes', async () => {
+  const dot = createDotStandIn(20);
+  await new Promise<void>((resolve) => dot.listen(0, '127.0.0.1', resolve));
+  const { port } = dot.address() as AddressInfo;
+  const got = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const s = connect(port, '127.0.0.1');
+    s.on('data', (d) => (text += d.toString()));
+    s.on('end', () => resolve(text));
+    s.on('error', reject);
+  });
+  dot.close();
+  assert.equal(got, DOT_BANNER);
+});
+
+test('--dot HOST:PORT parsing', () => {
+  assert.deepEqual(parseHostPort('198.18.0.1:853'), { host: '198.18.0.1', port: 853 });
+  assert.deepEqual(parseHostPort('[2001:db8:77::1]:853'), { host: '2001:db8:77::1', port: 853 });
+  assert.throws(() => parseHostPort('2001:db8::1:853'), /HOST:PORT/);
+  assert.throws(() => parseHostPort('host:0'), /HOST:PORT/);
 });

@@ -1,8 +1,10 @@
 // The lab's "internet" web server, run inside pp-wan as its own process
-// (`ip netns exec pp-wan node dist/lab/http-server.js [port]`).
+// (`ip netns exec pp-wan node dist/lab/http-server.js [port] [--dot HOST:PORT]…`).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 /** Large enough for multi-GB throughput tests, small enough that a typo does not stream forever. */
 export const MAX_BYTES = 64 * 1024 ** 3;
@@ -73,25 +75,71 @@ export function listen(server: Server, port: number, host = '::'): Promise<numbe
   });
 }
 
+export const DOT_BANNER = 'lab-dot\n';
+
+/**
+ * A stand-in for a DNS-over-TLS server: accepts, writes a banner, closes after `holdMs`. Enough to
+ * tell "the gateway dropped it" (a connect that times out) from "nothing listens" (refused).
+ */
+export function createDotStandIn(holdMs = 2000): TcpServer {
+  const server = createTcpServer((socket) => {
+    socket.on('error', () => socket.destroy());
+    socket.write(DOT_BANNER);
+    const timer = setTimeout(() => socket.end(), holdMs);
+    socket.on('close', () => clearTimeout(timer));
+  });
+  return server;
+}
+
+/** `198.18.0.1:853` or `[2001:db8::1]:853`. */
+export function parseHostPort(s: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
+  const port = Number(m?.[2]);
+  if (!m?.[1] || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`expected HOST:PORT or [V6]:PORT, got ${JSON.stringify(s)}`);
+  }
+  return { host: m[1], port };
+}
+
+function listenTcp(server: TcpServer, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, ipv6Only: true }, () => resolve());
+  });
+}
+
 function isMain(): boolean {
   const entry = process.argv[1];
   return entry !== undefined && realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
 }
 
 if (isMain()) {
-  const port = Number(process.argv[2] ?? 80);
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { dot: { type: 'string', multiple: true } },
+  });
+  const port = Number(positionals[0] ?? 80);
   const server = createLabHttpServer();
+  const dots = (values.dot ?? []).map((hp) => ({ ...parseHostPort(hp), server: createDotStandIn() }));
+  const fail = (what: string) => (err: Error) => {
+    console.error(`lab http server: cannot listen on ${what}: ${err.message}`);
+    process.exit(1);
+  };
   listen(server, port).then(
     (p) => console.log(`lab http server listening on [::]:${p} (pid ${process.pid})`),
-    (err: Error) => {
-      console.error(`lab http server: cannot listen on port ${port}: ${err.message}`);
-      process.exit(1);
-    },
+    fail(`port ${port}`),
   );
+  for (const d of dots) {
+    listenTcp(d.server, d.host, d.port).then(
+      () => console.log(`lab DoT stand-in listening on ${d.host} port ${d.port}`),
+      fail(`${d.host} port ${d.port}`),
+    );
+  }
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.on(sig, () => {
       server.close();
       server.closeAllConnections();
+      for (const d of dots) d.server.close();
       process.exit(0);
     });
   }

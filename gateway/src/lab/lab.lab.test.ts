@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { systemRunner } from '../os/runner.js';
 import { requireRootOrSkip } from '../testing/fixtures.js';
 import { execIn, reachable } from './context.js';
@@ -8,7 +8,7 @@ import { labDown, labStatus, labUp } from './lab.js';
 import { pidFileProcesses } from './processes.js';
 import { startBackgroundTraffic } from './servers.js';
 import { addSimulatedDevices } from './sim.js';
-import { LAB, labClients } from './topology.js';
+import { LAB, LAB_NAMES, clientResolvConfPath, labClients } from './topology.js';
 
 const WAN4 = LAB.wan.server4;
 const WAN6 = `[${LAB.wan.server6}]`;
@@ -82,6 +82,34 @@ test(
     }
     assert.ok(await reachable(null, LAB.lan.gateway4), 'the host reaches the gateway over pp-host');
 
+    // The upstream DNS answers every lab name (A, AAAA, CNAME, 40 records) with the local TTL.
+    const dig = (ns: string, ...args: string[]) => execIn(ns, 'dig', ['+time=2', '+tries=1', ...args]);
+    for (const n of LAB_NAMES) {
+      const a = await dig('pp-c1', '+short', `@${WAN4}`, n.name, 'A');
+      const want = n.cname ? [`${n.cname}.`, ...LAB_NAMES.find((x) => x.name === n.cname)!.ipv4] : n.ipv4;
+      assert.deepEqual(a.trim().split('\n').sort(), [...want].sort(), `${n.name} A`);
+      if (n.ipv6.length) {
+        const aaaa = await dig('pp-c2', '+short', `@${LAB.wan.server6}`, n.name, 'AAAA');
+        assert.deepEqual(aaaa.trim().split('\n'), n.ipv6, `${n.name} AAAA`);
+      }
+    }
+    assert.match(await dig('pp-c1', '+noall', '+answer', `@${WAN4}`, 'www.youtube.com'), /\s300\s+IN\s+A\s/);
+    assert.match(await dig('pp-c1', `@${WAN4}`, 'nothing.example'), /status: NXDOMAIN/);
+    assert.match(await dig('pp-c1', '+noedns', '+ignore', `@${WAN4}`, 'many.lab.test'), /flags: qr aa tc/);
+    // Each service address answers HTTP from the gateway (on-link) and through it; the AnyIP range too.
+    const many = LAB_NAMES.find((n) => n.name === 'many.lab.test')!.ipv4;
+    for (const addr of [...LAB_NAMES.flatMap((n) => n.ipv4.slice(0, 1)), many.at(-1)!]) {
+      assert.equal(await fetchSize(LAB.ns.gw, `http://${addr}/bytes/10`), 10, `gw → ${addr}`);
+    }
+    assert.equal(await fetchSize('pp-c3', `http://[${LAB_NAMES[0]!.ipv6[0]}]/bytes/11`), 11);
+    // The DoT stand-in on the DNS server's addresses.
+    const dot = `exec 3<>"/dev/tcp/$1/${LAB.ports.dot}" && head -n 1 <&3`;
+    for (const addr of [LAB.wan.server4, LAB.wan.server6]) {
+      assert.equal(await execIn('pp-c1', 'bash', ['-c', dot, 'dot', addr]), 'lab-dot\n', `DoT ${addr}`);
+    }
+    // Clients resolve through the gateway (`ip netns exec` bind-mounts /etc/netns/<ns>/resolv.conf).
+    assert.match(await execIn('pp-c2', 'cat', ['/etc/resolv.conf']), /^nameserver 192\.168\.77\.1$/m);
+
     // Two clients measure at once, one per iperf3 instance.
     const iperf = (ns: string, port: number) =>
       execIn(ns, 'iperf3', ['-c', WAN4, '-p', String(port), '-t', '1', '-J'], { timeoutMs: 20_000 });
@@ -105,9 +133,24 @@ test(
     assert.equal(status.clients, 3);
     assert.equal(status.simulatedDevices, 2);
     assert.equal(status.trafficGenerators, 3);
+    assert.deepEqual(status.dns, {
+      upstream: [LAB.wan.server4, LAB.wan.server6],
+      names: LAB_NAMES.length,
+      clientResolver: LAB.lan.gateway4,
+      clientsUseGateway: true,
+    });
+    assert.deepEqual(
+      status.servers.map((s) => [s.name, s.answering]),
+      [
+        ['http', true],
+        ['dns', true],
+        ['iperf3-5201', true],
+        ['iperf3-5202', true],
+      ],
+    );
     assert.deepEqual(status.extraNamespaces, [LAB.ns.sim]);
     const pids = (await pidFileProcesses(LAB.runDir).list()).map((p) => p.pid);
-    assert.equal(pids.length, 6);
+    assert.equal(pids.length, 7);
 
     await labDown();
     const left = (await systemRunner.run('ip', ['netns', 'list'])).stdout;
@@ -115,6 +158,8 @@ test(
     assert.notEqual((await systemRunner.run('ip', ['link', 'show', 'dev', LAB.host.ifName])).code, 0);
     for (const pid of pids) assert.equal(await live(pid), false, `pid ${pid} stopped`);
     await assert.rejects(readFile(`${LAB.runDir}/http.pid`), /ENOENT/);
+    await assert.rejects(access(clientResolvConfPath('pp-c1')), /ENOENT/);
+    await assert.rejects(access('/etc/netns/pp-c1'), /ENOENT/);
 
     const again = await labDown();
     assert.deepEqual(again.namespaces, []);

@@ -4,7 +4,9 @@ import type { CommandRunner, RunOptions, RunResult } from '../os/runner.js';
 import type { LabProcesses, TrackedProcess } from './processes.js';
 import { labDown, labUp, planLabUp } from './lab.js';
 import { planSimDevices, simDevice } from './sim.js';
-import { LAB, labClients, labTopology } from './topology.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { LAB, LAB_NAMES, dnsmasqArgs, labClients, labHostsFile, labTopology } from './topology.js';
 import { waitFor } from './wait.js';
 
 /** A kernel stand-in that remembers namespaces and links, so a second `up` sees the first one's work. */
@@ -17,7 +19,10 @@ class FakeKernel implements CommandRunner {
     const line = `${opts.netns ? `[${opts.netns}] ` : ''}${cmd} ${args.join(' ')}`;
     this.calls.push(line);
     const ok = (stdout = ''): RunResult => ({ stdout, stderr: '', code: 0 });
-    if (cmd !== 'ip') return ok(cmd === 'ss' ? 'LISTEN 0 5 *:5201 *:*' : '');
+    if (cmd === 'ss') return ok('LISTEN 0 5 198.18.0.1:853 *:*\nLISTEN 0 5 [2001:db8:77::1]:853 [::]:*\n');
+    if (cmd === 'dig') return ok(args.includes('AAAA') ? '2001:db8:77::1\n' : '198.18.0.1\n');
+    if (cmd === 'cat') return ok(args.map(() => 'nameserver 192.168.77.1\n').join(''));
+    if (cmd !== 'ip') return ok('');
     let a = [...args];
     let ns = '';
     if (a[0] === '-n') [ns, a] = [a[1] ?? '', a.slice(2)];
@@ -117,7 +122,9 @@ test('up twice: the second plan creates nothing; labUp starts each server once',
   const processes = new FakeProcesses();
   const first = await labUp({ runner: kernel, processes });
   assert.equal(first.up, true);
-  assert.deepEqual([...processes.procs.keys()], ['http', 'iperf3-5201', 'iperf3-5202']);
+  assert.deepEqual([...processes.procs.keys()], ['http', 'dns', 'iperf3-5201', 'iperf3-5202']);
+  assert.equal(first.dns.clientsUseGateway, true);
+  assert.deepEqual(first.dns.upstream, ['198.18.0.1', '2001:db8:77::1']);
   const http = processes.procs.get('http');
   assert.match(http?.cmd ?? '', /node/);
   kernel.calls.length = 0;
@@ -181,6 +188,10 @@ test('down stops tracked processes, kills leftovers, deletes only pp-* namespace
     ['ip netns del pp-gw', 'ip netns del pp-c7'],
   );
   assert.ok(processes.cleared);
+  assert.ok(
+    kernel.calls.includes('find /etc/netns -mindepth 1 -maxdepth 1 -name pp-* -exec rm -rf -- {} +'),
+    'client resolv.conf files go too',
+  );
   const again = await labDown({ runner: kernel, processes });
   assert.deepEqual(again.namespaces, []);
 });
@@ -225,4 +236,60 @@ test('waitFor resolves once the condition holds and names what timed out', async
     ),
     /timed out after 30 ms waiting for the moon: port closed/,
   );
+});
+
+test('plan: service addresses on pp-wan, an AnyIP range, the DNS host table and client resolv.conf', () => {
+  const empty = { namespaces: new Set<string>(), links: new Map<string, Set<string>>() };
+  const steps = planLabUp(labTopology(2), empty);
+  const lines = plan(steps);
+  for (const a of ['198.18.0.10/24', '198.18.0.14/24']) {
+    assert.ok(lines.includes(`ip -n pp-wan addr replace ${a} dev eth0`), a);
+  }
+  assert.ok(lines.includes('ip -n pp-wan -6 addr replace 2001:db8:77::10/64 dev eth0 nodad'));
+  assert.ok(!lines.some((l) => l.includes('198.18.0.130/')), 'the 40-address name answers through AnyIP');
+  assert.ok(lines.includes('ip -n pp-wan route replace local 198.18.0.128/26 dev lo'));
+  const tee = (path: string) => steps.find((s) => s.cmd === 'tee' && s.args[0] === path);
+  assert.equal(tee('/etc/netns/pp-c2/resolv.conf')?.input?.split('\n')[0], 'nameserver 192.168.77.1');
+  assert.equal(tee('/run/packetpilot-lab/dns-hosts')?.input, labHostsFile());
+  const mkdir = lines.indexOf('mkdir -p /etc/netns/pp-c1');
+  assert.ok(mkdir >= 0 && mkdir < lines.indexOf('tee /etc/netns/pp-c1/resolv.conf'));
+  // Files are written after the namespaces exist and before servers start (labUp starts them after the plan).
+  assert.ok(lines.indexOf('ip netns add pp-c1') < mkdir);
+});
+
+test('LAB_NAMES: unique per-service addresses, the CNAME and the 40-record name', () => {
+  const hosts = labHostsFile();
+  assert.match(hosts, /^198\.18\.0\.10 www\.youtube\.com$/m);
+  assert.match(hosts, /^2001:db8:77::10 www\.youtube\.com$/m);
+  assert.equal(hosts.split('\n').filter((l) => l.endsWith(' many.lab.test')).length, 40);
+  assert.doesNotMatch(hosts, /cdn\.lab\.test/);
+  const services = LAB_NAMES.filter((n) => n.catalog);
+  const v4 = services.flatMap((n) => n.ipv4);
+  assert.equal(new Set(v4).size, v4.length, 'one address per service');
+  assert.ok(!v4.includes(LAB.wan.server4) && !v4.includes(LAB.wan.gw4));
+  const args = dnsmasqArgs();
+  assert.ok(args.includes('--cname=cdn.lab.test,files.lab.test,300'));
+  assert.ok(args.includes('--local-ttl=300'));
+  assert.ok(args.includes('--no-resolv') && args.includes('--conf-file=/dev/null'));
+  assert.ok(!args.some((a) => a.startsWith('--log-queries')));
+});
+
+test('LAB_NAMES: every catalogue id is one the shipped catalogue maps the name to', (t) => {
+  const dir = fileURLToPath(new URL('../../catalog/', import.meta.url));
+  if (!existsSync(`${dir}services`)) return t.skip('gateway/catalog is not there');
+  for (const n of LAB_NAMES.filter((x) => x.catalog)) {
+    const [sub, file] = n.catalog!.startsWith('bypass:')
+      ? ['bypass', n.catalog!.slice('bypass:'.length)]
+      : ['services', n.catalog!];
+    const domains = readFileSync(`${dir}${sub}/${file}`, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    const labels = n.name.split('.');
+    const suffixes = labels.map((_, i) => labels.slice(i).join('.'));
+    assert.ok(
+      suffixes.some((s) => domains.includes(s)),
+      `${n.name} is not in catalog/${sub}/${file}`,
+    );
+  }
 });

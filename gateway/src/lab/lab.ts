@@ -9,7 +9,8 @@ import {
   type LabOptions,
 } from './context.js';
 import { ensureServers, serverStatus, type ServerStatus } from './servers.js';
-import { LAB, isV6, labTopology, type LabTopology } from './topology.js';
+import { dirname } from 'node:path';
+import { LAB, LAB_NAMES, clientResolvConfPath, isV6, labTopology, type LabTopology } from './topology.js';
 import { waitFor } from './wait.js';
 
 /** What exists now: namespaces and, per namespace (`''` = host), its interface names. */
@@ -83,6 +84,14 @@ export function planLabUp(topo: LabTopology, state: LabState): LabCommand[] {
   for (const r of topo.routes) {
     ip(r.ns, ...(isV6(r.via) ? ['-6'] : []), 'route', 'replace', r.dst, 'via', r.via, 'dev', r.dev);
   }
+  for (const l of topo.localRanges) {
+    ip(l.ns, ...(isV6(l.cidr) ? ['-6'] : []), 'route', 'replace', 'local', l.cidr, 'dev', 'lo');
+  }
+  // Through the runner like every other step (tee reads its stdin, never a path).
+  for (const dir of new Set(topo.files.map((f) => dirname(f.path)))) {
+    plan.push({ cmd: 'mkdir', args: ['-p', dir] });
+  }
+  for (const f of topo.files) plan.push({ cmd: 'tee', args: [f.path], input: f.content });
   plan.push({ cmd: 'sysctl', args: ['-qw', ...topo.forwarding.sysctls], netns: topo.forwarding.ns });
   return plan;
 }
@@ -168,6 +177,25 @@ export async function labDown(opts: LabOptions = {}): Promise<LabDownReport> {
       throw new Error(`lab down: cannot remove ${LAB.host.ifName}: ${r.stderr.trim()}`);
     }
   }
+  // Per-namespace files (client resolv.conf) of every lab namespace, present or crashed.
+  const etc = await ctx.runner.run('find', [
+    '/etc/netns',
+    '-mindepth',
+    '1',
+    '-maxdepth',
+    '1',
+    '-name',
+    `${LAB.prefix}*`,
+    '-exec',
+    'rm',
+    '-rf',
+    '--',
+    '{}',
+    '+',
+  ]);
+  if (etc.code !== 0 && !/No such file or directory/.test(etc.stderr)) {
+    throw new Error(`lab down: cannot remove /etc/netns/${LAB.prefix}*: ${etc.stderr.trim()}`);
+  }
   await ctx.processes.clear();
   ctx.log?.info({ namespaces, stoppedProcesses, killedPids }, 'lab down');
   return { namespaces, stoppedProcesses, killedPids, hostLink };
@@ -183,8 +211,33 @@ export interface LabStatus {
   links: Array<{ ns: string | null; name: string; present: boolean }>;
   forwarding: boolean;
   servers: ServerStatus[];
+  dns: LabDnsStatus;
   trafficGenerators: number;
   simulatedDevices: number;
+}
+
+export interface LabDnsStatus {
+  /** The upstream DNS server in pp-wan (its status is the `dns` entry of `servers`). */
+  upstream: string[];
+  /** Names it answers (LAB_NAMES). */
+  names: number;
+  /** What the clients' resolv.conf points at: the gateway. */
+  clientResolver: string;
+  /** Every client namespace has that resolv.conf. */
+  clientsUseGateway: boolean;
+}
+
+async function dnsStatus(ctx: LabContext, topo: LabTopology): Promise<LabDnsStatus> {
+  const want = `nameserver ${LAB.dns.clientNameserver}`;
+  const paths = topo.clients.map((c) => clientResolvConfPath(c.ns));
+  const r = await ctx.runner.run('cat', paths);
+  const found = r.stdout.split('\n').filter((l) => l.trim() === want).length;
+  return {
+    upstream: [LAB.wan.server4, LAB.wan.server6],
+    names: LAB_NAMES.length,
+    clientResolver: LAB.dns.clientNameserver,
+    clientsUseGateway: r.code === 0 && found === paths.length,
+  };
 }
 
 export async function labStatus(opts: LabOptions = {}): Promise<LabStatus> {
@@ -220,13 +273,15 @@ async function labStatusIn(ctx: LabContext, topo: LabTopology): Promise<LabStatu
         .every((v) => v.trim() === '1');
   }
   const servers = await serverStatus(ctx, topo, state.namespaces);
+  const dns = await dnsStatus(ctx, topo);
   const procs = await ctx.processes.list();
   const sim = state.namespaces.has(LAB.ns.sim) ? await linkNames(ctx.runner, LAB.ns.sim) : [];
   const up =
     namespaces.every((n) => n.present) &&
     links.every((l) => l.present) &&
     forwarding &&
-    servers.every((s) => s.running && s.answering);
+    servers.every((s) => s.running && s.answering) &&
+    dns.clientsUseGateway;
   return {
     up,
     clients: topo.clients.length,
@@ -235,6 +290,7 @@ async function labStatusIn(ctx: LabContext, topo: LabTopology): Promise<LabStatu
     links,
     forwarding,
     servers,
+    dns,
     trafficGenerators: procs.filter((p) => p.name.startsWith('traffic-') && p.alive).length,
     simulatedDevices: sim.filter((n) => /^sim\d+$/.test(n)).length,
   };

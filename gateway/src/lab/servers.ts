@@ -11,18 +11,40 @@ export interface ServerStatus {
   answering: boolean;
 }
 
-/** Answers on both address families: the HTTP server's /health, iperf3's listening socket. */
+/** A name the lab DNS must answer, with the answer it must give: proves the host table was read. */
+const DNS_PROBE = { name: 'files.lab.test', a: LAB.wan.server4, aaaa: LAB.wan.server6 };
+
+async function dnsAnswers(ctx: LabContext, s: LabServer): Promise<boolean> {
+  const ask = async (server: string, type: 'A' | 'AAAA', want: string): Promise<boolean> => {
+    const args = ['+short', '+time=1', '+tries=1', `@${server}`, DNS_PROBE.name, type];
+    const r = await ctx.runner.run('dig', args, { netns: s.ns, timeoutMs: 5000 });
+    return r.code === 0 && r.stdout.trim().split('\n').includes(want);
+  };
+  const results = await Promise.all([
+    ask(LAB.wan.server4, 'A', DNS_PROBE.a),
+    ask(LAB.wan.server6, 'AAAA', DNS_PROBE.aaaa),
+  ]);
+  return results.every(Boolean);
+}
+
+/**
+ * Answers on both address families: the HTTP server's /health (and its DoT stand-in's two
+ * listening sockets), the DNS server's answer for a lab name, iperf3's listening socket.
+ */
 async function answers(ctx: LabContext, s: LabServer): Promise<boolean> {
   if (s.kind === 'http') {
     const urls = [
       `http://${LAB.wan.server4}:${s.port}/health`,
       `http://[${LAB.wan.server6}]:${s.port}/health`,
     ];
-    const results = await Promise.all(
-      urls.map((u) => ctx.runner.run('curl', ['-sf', '-m', '2', '-o', '/dev/null', u], { netns: s.ns })),
-    );
-    return results.every((r) => r.code === 0);
+    const [dot, ...results] = await Promise.all([
+      ctx.runner.run('ss', ['-Hltn', `sport = :${LAB.ports.dot}`], { netns: s.ns }),
+      ...urls.map((u) => ctx.runner.run('curl', ['-sf', '-m', '2', '-o', '/dev/null', u], { netns: s.ns })),
+    ]);
+    const dotListeners = dot!.stdout.split('\n').filter((l) => l.trim()).length;
+    return results.every((r) => r.code === 0) && dot!.code === 0 && dotListeners >= 2;
   }
+  if (s.kind === 'dns') return dnsAnswers(ctx, s);
   const r = await ctx.runner.run('ss', ['-Hltn', `sport = :${s.port}`], { netns: s.ns });
   return r.code === 0 && r.stdout.trim() !== '';
 }

@@ -1,14 +1,24 @@
 import {
   Priority,
+  accept,
   counter,
+  dnat,
+  dport,
+  drop,
   goto,
   iifname,
+  inSet,
+  jump,
   masquerade,
+  match,
+  nfproto,
   oifname,
   ret,
   rule,
   update,
   type ChainSpec,
+  type NftStmt,
+  type Rule,
   type SetSpec,
   type TableSpec,
 } from './table.js';
@@ -39,9 +49,49 @@ export const CHAIN_ACCT_INPUT = 'acct_input';
 export const CHAIN_ACCT_OUTPUT = 'acct_output';
 export const CHAIN_POSTROUTING = 'postrouting';
 
+// ---- policy (enforcement) ----
+
+/** Per device, remote addresses learned from its own DNS answers for blocked names: (MAC . address). */
+export const SET_BLOCK_PAIR4 = 'block_pair4';
+export const SET_BLOCK_PAIR6 = 'block_pair6';
+/** Addresses of explicitly allowed names, for devices whose internet is blocked: (MAC . address). */
+export const SET_ALLOW_PAIR4 = 'allow_pair4';
+export const SET_ALLOW_PAIR6 = 'allow_pair6';
+/** Devices (MAC) without internet; DNS to the gateway is input, not forward, so it keeps working. */
+export const SET_INTERNET_BLOCK = 'internet_block';
+/** Devices (MAC) exempt from bypass prevention (DNS redirect, DoT/DoQ drop, DoH/VPN endpoints). */
+export const SET_BYPASS_EXEMPT = 'bypass_exempt';
+/** Learned addresses of DoH/VPN/proxy endpoints. */
+export const SET_BYPASS_IP4 = 'bypass_ip4';
+export const SET_BYPASS_IP6 = 'bypass_ip6';
+/** Devices (MAC) whose QUIC (udp/443) is dropped so browsers fall back to TCP. */
+export const SET_QUIC_BLOCK = 'quic_block';
+
+export const CHAIN_POLICY_FORWARD = 'policy_forward';
+export const CHAIN_POLICY_FROM_LAN = 'policy_from_lan';
+export const CHAIN_POLICY_BYPASS = 'policy_bypass';
+export const CHAIN_DNS_REDIRECT = 'dns_redirect';
+
+/** Before the accounting chains, so packets the policy drops are never counted as usage. */
+export const POLICY_PRIORITY = Priority.filter;
+
 /** After a policy chain at `filter` (0) so packets it drops are never counted. */
 export const ACCOUNTING_PRIORITY = Priority.filter + 10;
 const SET_SIZE = 65535;
+const DNS_PORT = 53;
+const DOT_PORT = 853;
+const QUIC_PORT = 443;
+
+export interface GatewayTableInput {
+  lan: string;
+  wan: string;
+  /**
+   * The gateway's own LAN addresses: DNS (tcp/udp 53) from non-exempt devices to any other
+   * address is redirected to them. Without an address for a family no redirect is installed for
+   * it; with addresses given, plain DNS of a family that has none is dropped instead (no bypass).
+   */
+  lanAddresses?: { ipv4?: string; ipv6?: string };
+}
 
 const deviceSet = (name: string, type: SetSpec['type']): SetSpec => ({
   name,
@@ -63,7 +113,7 @@ const deviceSet = (name: string, type: SetSpec['type']): SetSpec => ({
  * `update` statement breaks its rule, so a counter after it would undercount exactly when the
  * totals are needed to show the unattributed gap.
  */
-export function buildGatewayTable({ lan, wan }: { lan: string; wan: string }): TableSpec {
+export function buildGatewayTable({ lan, wan, lanAddresses }: GatewayTableInput): TableSpec {
   // One interface test routes each packet to the chain for its direction, so an upload passes
   // two name compares instead of twelve; `goto` (not `jump`) so nothing falls through.
   const forward: ChainSpec = {
@@ -119,6 +169,7 @@ export function buildGatewayTable({ lan, wan }: { lan: string; wan: string }): T
       deviceSet(SET_LOCAL_TX, 'ether_addr'),
       deviceSet(SET_LOCAL_RX4, 'ipv4_addr'),
       deviceSet(SET_LOCAL_RX6, 'ipv6_addr'),
+      ...policySets(),
     ],
     counters: [
       COUNTER_FWD_UP,
@@ -127,6 +178,94 @@ export function buildGatewayTable({ lan, wan }: { lan: string; wan: string }): T
       COUNTER_WAN_LOCAL_IN,
       COUNTER_WAN_LOCAL_OUT,
     ],
-    chains: [fromLan, toLan, forward, input, output, postrouting],
+    chains: [fromLan, toLan, forward, input, output, postrouting, ...policyChains(lan, lanAddresses)],
   };
+}
+
+/** Filled from userspace only (never from the packet path), each element may carry a timeout. */
+const policySet = (name: string, type: SetSpec['type'], counted = false): SetSpec => ({
+  name,
+  type,
+  flags: ['timeout'],
+  ...(counted ? { counter: true } : {}),
+  size: SET_SIZE,
+});
+
+function policySets(): SetSpec[] {
+  return [
+    policySet(SET_BLOCK_PAIR4, ['ether_addr', 'ipv4_addr'], true),
+    policySet(SET_BLOCK_PAIR6, ['ether_addr', 'ipv6_addr'], true),
+    policySet(SET_ALLOW_PAIR4, ['ether_addr', 'ipv4_addr']),
+    policySet(SET_ALLOW_PAIR6, ['ether_addr', 'ipv6_addr']),
+    policySet(SET_INTERNET_BLOCK, 'ether_addr'),
+    policySet(SET_BYPASS_EXEMPT, 'ether_addr'),
+    policySet(SET_BYPASS_IP4, 'ipv4_addr', true),
+    policySet(SET_BYPASS_IP6, 'ipv6_addr', true),
+    policySet(SET_QUIC_BLOCK, 'ether_addr'),
+  ];
+}
+
+/**
+ * Enforcement, in the forward path at `filter` (0) — before accounting (+10), so a dropped packet
+ * is never counted — for packets from the LAN to elsewhere (LAN↔LAN hairpins are left alone).
+ * Most specific first: a blocked pair drops, an allowed pair accepts (this chain only; accounting
+ * still sees it), then the whole-internet block, bypass prevention for non-exempt devices, QUIC.
+ *
+ * DNS redirect in prerouting at `dstnat`: a non-exempt device's DNS to any other address goes to
+ * the gateway's resolver, so asking 8.8.8.8 is answered by the gateway. Only new connections pass
+ * a nat chain: flows that were open before a device lost its exemption keep their destination.
+ */
+function policyChains(lan: string, lanAddresses: GatewayTableInput['lanAddresses']): ChainSpec[] {
+  const exempt = (op: '==' | '!='): NftStmt => inSet('ether saddr', SET_BYPASS_EXEMPT, op);
+  const forward: ChainSpec = {
+    name: CHAIN_POLICY_FORWARD,
+    hook: { type: 'filter', hook: 'forward', priority: POLICY_PRIORITY, policy: 'accept' },
+    rules: [rule(iifname(lan), oifname(lan, '!='), goto(CHAIN_POLICY_FROM_LAN))],
+  };
+  const fromLan: ChainSpec = {
+    name: CHAIN_POLICY_FROM_LAN,
+    rules: [
+      rule(inSet(['ether saddr', 'ip daddr'], SET_BLOCK_PAIR4), drop()),
+      rule(inSet(['ether saddr', 'ip6 daddr'], SET_BLOCK_PAIR6), drop()),
+      rule(inSet(['ether saddr', 'ip daddr'], SET_ALLOW_PAIR4), accept()),
+      rule(inSet(['ether saddr', 'ip6 daddr'], SET_ALLOW_PAIR6), accept()),
+      rule(inSet('ether saddr', SET_INTERNET_BLOCK), drop()),
+      rule(exempt('!='), jump(CHAIN_POLICY_BYPASS)),
+      rule(inSet('ether saddr', SET_QUIC_BLOCK), dport('udp', QUIC_PORT), drop()),
+    ],
+  };
+  const bypassRules: Rule[] = [
+    rule(dport('tcp', DOT_PORT), drop()),
+    rule(dport('udp', DOT_PORT), drop()),
+    rule(inSet('ip daddr', SET_BYPASS_IP4), drop()),
+    rule(inSet('ip6 daddr', SET_BYPASS_IP6), drop()),
+  ];
+  const redirect: Rule[] = [];
+  if (lanAddresses) {
+    const families = [
+      { fam: 'ip', nf: 'ipv4', addr: lanAddresses.ipv4, daddr: 'ip daddr' },
+      { fam: 'ip6', nf: 'ipv6', addr: lanAddresses.ipv6, daddr: 'ip6 daddr' },
+    ] as const;
+    for (const { fam, nf, addr, daddr } of families) {
+      for (const proto of ['udp', 'tcp'] as const) {
+        if (addr === undefined) {
+          // Nowhere to redirect this family's DNS to: refuse it rather than let it bypass.
+          bypassRules.push(rule(nfproto(nf), dport(proto, DNS_PORT), drop()));
+          continue;
+        }
+        redirect.push(
+          rule(iifname(lan), exempt('!='), match(daddr, addr, '!='), dport(proto, DNS_PORT), dnat(fam, addr)),
+        );
+      }
+    }
+  }
+  const chains: ChainSpec[] = [fromLan, { name: CHAIN_POLICY_BYPASS, rules: bypassRules }, forward];
+  if (redirect.length) {
+    chains.push({
+      name: CHAIN_DNS_REDIRECT,
+      hook: { type: 'nat', hook: 'prerouting', priority: Priority.dstnat, policy: 'accept' },
+      rules: redirect,
+    });
+  }
+  return chains;
 }

@@ -1,11 +1,25 @@
 export * from './table.js';
 export { Nft, planApply, setMatches, type NftCommand } from './nft.js';
 export {
+  addElements,
+  addListedElements,
+  deleteElements,
+  destroyElements,
+  elementValue,
+  flushSet,
+  type ElementKey,
+  type ElementSpec,
+  type SetRef,
+} from './elements.js';
+export {
   parseNftTable,
   parseNftListing,
+  parseNftSet,
   normaliseKey,
   type NftSnapshot,
   type NftListing,
+  type ListedSet,
+  type ListedElement,
   type Counts,
   type SetElementCount,
 } from './parse.js';

@@ -165,3 +165,169 @@ test('snapshot/exists on a missing table: null/false; deleteTable is idempotent'
   await nft.deleteTable('inet', 'packetpilot');
   assert.equal(await nft.exists('inet', 'packetpilot'), false);
 });
+
+const POLICY = /^(block|allow|bypass|internet|quic)_|^(policy_|dns_redirect)/;
+/** The table as the daemon applied it before the policy sets and chains existed. */
+function accountingOnly(spec: TableSpec): TableSpec {
+  return {
+    ...spec,
+    sets: spec.sets.filter((s) => !POLICY.test(s.name)),
+    chains: spec.chains.filter((c) => !POLICY.test(c.name)),
+  };
+}
+const kinds = (batch: unknown[]): string[] =>
+  batch.map((c) => {
+    const [verb, body] = Object.entries(c as object)[0] as [string, object];
+    return `${verb} ${Object.keys(body)[0]}`;
+  });
+
+test('upgrading a running table with the policy sets and chains keeps accounting counters', async () => {
+  const fake = new FakeNft();
+  const nft = new Nft(fake);
+  const full = buildGatewayTable({ lan: 'lan0', wan: 'wan0', lanAddresses: { ipv4: '192.168.77.1' } });
+  await nft.apply(accountingOnly(full));
+  fake.count({ counter: 'fwd_up' }, 1500);
+  fake.count({ set: 'dev_tx', key: '02:00:00:00:00:01' }, 1500);
+  await nft.apply(full);
+  const second = kinds(fake.batches[1]!);
+  assert.ok(!second.includes('delete set') && !second.includes('delete counter'), second.join(','));
+  assert.equal(second.filter((k) => k === 'add set').length, full.sets.length - 6, 'only the new sets');
+  const snap = await nft.snapshot('inet', 'packetpilot');
+  assert.deepEqual(snap?.counters.fwd_up, { packets: 1, bytes: 1500 });
+  assert.deepEqual(snap?.sets.dev_tx, [{ key: '02:00:00:00:00:01', packets: 1, bytes: 1500 }]);
+});
+
+test('a re-apply keeps policy elements with their remaining timeouts and hit counters', async () => {
+  const fake = new FakeNft();
+  const nft = new Nft(fake);
+  const spec = buildGatewayTable({ lan: 'lan0', wan: 'wan0' });
+  await nft.apply(spec);
+  await nft.batch([
+    {
+      add: {
+        element: {
+          ...T,
+          name: 'block_pair4',
+          elem: [
+            { elem: { val: { concat: ['02:00:00:00:00:01', '198.18.0.10'] }, timeout: 300, expires: 300 } },
+          ],
+        },
+      },
+    },
+  ]);
+  fake.count({ set: 'block_pair4', key: '02:00:00:00:00:01 . 198.18.0.10' }, 60);
+  fake.elapse(100);
+  await nft.apply(spec);
+  assert.ok(!kinds(fake.batches.at(-1)!).includes('add element'));
+  const listing = JSON.parse((await nft.listSet('inet', 'packetpilot', 'block_pair4'))!) as {
+    nftables: Array<{ set?: { elem: unknown[] } }>;
+  };
+  assert.deepEqual(listing.nftables[1]!.set!.elem, [
+    {
+      elem: {
+        val: { concat: ['02:00:00:00:00:01', '198.18.0.10'] },
+        timeout: 300,
+        expires: 200,
+        counter: { packets: 1, bytes: 60 },
+      },
+    },
+  ]);
+});
+
+test('a recreated set gets its elements back; timed ones keep their time, never become permanent', async () => {
+  const fake = new FakeNft();
+  const nft = new Nft(fake);
+  const v1: TableSpec = {
+    family: 'inet',
+    name: 'packetpilot',
+    counters: [],
+    chains: [],
+    sets: [
+      { name: 'p', type: ['ether_addr', 'ipv4_addr'], flags: ['timeout'], counter: true, size: 10 },
+      { name: 'm', type: 'ether_addr', flags: ['timeout'] },
+    ],
+  };
+  await nft.apply(v1);
+  await nft.batch([
+    {
+      add: {
+        element: {
+          ...T,
+          name: 'p',
+          elem: [
+            { elem: { val: { concat: ['02:00:00:00:00:01', '10.0.0.1'] }, timeout: 300, expires: 300 } },
+            { concat: ['02:00:00:00:00:02', '10.0.0.2'] },
+          ],
+        },
+      },
+    },
+    {
+      add: {
+        element: {
+          ...T,
+          name: 'm',
+          elem: ['02:00:00:00:00:03', { elem: { val: '02:00:00:00:00:04', timeout: 60 } }],
+        },
+      },
+    },
+  ]);
+  fake.elapse(50);
+  // p grows, m loses its timeout flag: both are recreated.
+  const v2: TableSpec = {
+    ...v1,
+    sets: [
+      { ...v1.sets[0]!, size: 20 },
+      { name: 'm', type: 'ether_addr' },
+    ],
+  };
+  await nft.apply(v2);
+  const batch = fake.batches.at(-1)!;
+  assert.deepEqual(
+    batch.filter((c) => 'add' in (c as object) && 'element' in (c as { add: object }).add),
+    [
+      {
+        add: {
+          element: {
+            ...T,
+            name: 'p',
+            elem: [
+              { elem: { val: { concat: ['02:00:00:00:00:01', '10.0.0.1'] }, timeout: 300, expires: 250 } },
+              { concat: ['02:00:00:00:00:02', '10.0.0.2'] },
+            ],
+          },
+        },
+      },
+      { add: { element: { ...T, name: 'm', elem: ['02:00:00:00:00:03'] } } },
+    ],
+  );
+  const snap = await nft.snapshot('inet', 'packetpilot');
+  assert.equal(snap?.sets.p?.length, 2);
+  assert.deepEqual(
+    snap?.sets.m?.map((e) => e.key),
+    ['02:00:00:00:00:03'],
+  );
+});
+
+test('small batches go on the command line, large ones through a file; both one process', async () => {
+  const fake = new FakeNft();
+  const nft = new Nft(fake);
+  await nft.apply(specA);
+  assert.equal(fake.calls.at(-1)![0], '-j');
+  assert.ok(fake.calls.at(-1)![1]!.startsWith('{"nftables":'));
+  const elem = Array.from({ length: 8000 }, (_, i) => `10.${i >> 8}.${i & 255}.1`);
+  fake.calls.length = 0;
+  await nft.batch([
+    { add: { set: { ...T, name: 'big', type: 'ipv4_addr' } } },
+    { add: { element: { ...T, name: 'big', elem } } },
+  ]);
+  assert.deepEqual(
+    fake.calls.map((c) => c.slice(0, 2).map((a) => a.slice(0, 12))),
+    [['-j', '-f']],
+  );
+  assert.equal(
+    JSON.parse((await nft.listSet('inet', 'packetpilot', 'big'))!).nftables[1].set.elem.length,
+    8000,
+  );
+  await nft.batch([]);
+  assert.equal(fake.calls.length, 2, 'an empty batch runs nothing');
+});

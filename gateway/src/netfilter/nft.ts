@@ -3,20 +3,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandError, type CommandRunner } from '../os/runner.js';
 import type { Logger } from '../log.js';
+import { addListedElements, type NftCommand } from './elements.js';
 import {
   parseNftListing,
   parseNftTable,
+  type ListedElement,
   type ListedSet,
   type NftListing,
   type NftSnapshot,
 } from './parse.js';
-import type { ChainSpec, NftFamily, SetSpec, TableSpec } from './table.js';
+import { keyTypeText, type ChainSpec, type NftFamily, type SetSpec, type TableSpec } from './table.js';
+
+export type { NftCommand } from './elements.js';
 
 const NFT = 'nft';
 const TIMEOUT_MS = 30_000;
-
-export type NftCommand =
-  { add: Record<string, unknown> } | { delete: Record<string, unknown> } | { flush: Record<string, unknown> };
+/**
+ * Batches up to this size go on the command line (`nft -j '<json>'`, one process, no file);
+ * larger ones through a temp file. A single argument may hold 128 KiB (MAX_ARG_STRLEN).
+ */
+const ARGV_BATCH_BYTES = 64 * 1024;
 
 function setFlagsSent(spec: SetSpec): string[] {
   return (spec.flags ?? []).filter((f) => f !== 'dynamic').sort();
@@ -30,7 +36,7 @@ function setFlagsSent(spec: SetSpec): string[] {
 export function setMatches(spec: SetSpec, listed: ListedSet): boolean {
   const listedFlags = listed.flags.filter((f) => f !== 'dynamic').sort();
   return (
-    spec.type === listed.type &&
+    keyTypeText(spec.type) === listed.type &&
     JSON.stringify(setFlagsSent(spec)) === JSON.stringify(listedFlags) &&
     (spec.counter ?? false) === listed.counter &&
     (spec.size === undefined || spec.size === listed.size) &&
@@ -47,11 +53,33 @@ function chainNeedsRecreate(spec: ChainSpec, listed: NftListing['chains'][string
 }
 
 /**
+ * The elements of a set that is recreated, in a form `add element` takes back. Timed elements
+ * keep the time they had left and are dropped when the new set cannot time out (a timed block
+ * must never become permanent); per-element counters restart at zero (nft 1.0.6's JSON parser
+ * ignores counter values on elements).
+ */
+function carriedElements(spec: SetSpec, listed: ListedSet, elems: readonly ListedElement[]): unknown[] {
+  const timed = (spec.flags ?? []).includes('timeout');
+  const out: unknown[] = [];
+  for (const e of elems) {
+    if (e.timeout === undefined && e.expires === undefined) {
+      out.push(e.val);
+    } else if (timed && e.expires !== undefined && e.expires > 0) {
+      const timeout = Math.max(e.timeout ?? listed.timeout ?? e.expires, e.expires);
+      out.push({ elem: { val: e.val, timeout, expires: e.expires } });
+    }
+  }
+  return spec.size !== undefined ? out.slice(0, spec.size) : out;
+}
+
+/**
  * The one transaction that brings the kernel table to `spec`. Pure: `current` is the parsed
  * listing (null when the table does not exist). Every existing chain is flushed first so that
  * sets, counters and chains can be deleted or recreated without "resource busy" from rules that
  * still reference them; nft applies the whole batch atomically, so packets never see the gap.
- * Named counters and unchanged sets are left alone, which is what keeps their values.
+ * Named counters and unchanged sets are left alone, which is what keeps their values
+ * and their elements' remaining timeouts. A set that must be recreated (its definition changed)
+ * gets its elements back when its key type stayed the same.
  */
 export function planApply(spec: TableSpec, current: NftListing | null): NftCommand[] {
   const t = { family: spec.family, table: spec.name };
@@ -90,7 +118,7 @@ export function planApply(spec: TableSpec, current: NftListing | null): NftComma
         set: {
           ...t,
           name: s.name,
-          type: s.type,
+          type: typeof s.type === 'string' ? s.type : [...s.type],
           ...(flags.length ? { flags } : {}),
           ...(s.size !== undefined ? { size: s.size } : {}),
           ...(s.timeout !== undefined ? { timeout: s.timeout } : {}),
@@ -98,6 +126,12 @@ export function planApply(spec: TableSpec, current: NftListing | null): NftComma
         },
       },
     });
+    const listed = current?.sets[s.name];
+    const elems = current?.elements[s.name] ?? [];
+    if (listed && elems.length && listed.type === keyTypeText(s.type)) {
+      const vals = carriedElements(s, listed, elems);
+      if (vals.length) cmds.push(addListedElements({ ...t, name: s.name }, vals));
+    }
   }
   for (const name of spec.counters) {
     if (!current?.counters[name]) cmds.push({ add: { counter: { ...t, name } } });
@@ -150,26 +184,51 @@ export class Nft {
       throw new Error(`apply ${where}: ${(err as Error).message}`, { cause: err });
     }
     const cmds = planApply(spec, current);
+    await this.#send(cmds, `apply ${where}`);
+    this.#log?.debug(
+      { table: spec.name, commands: cmds.length, existed: current !== null },
+      'nft table applied',
+    );
+  }
+
+  /**
+   * Run `cmds` as one atomic transaction in one nft process (no listing before or after): the
+   * enforcer's path from a decision to the kernel.
+   */
+  async batch(cmds: readonly NftCommand[], what = 'nft batch'): Promise<void> {
+    if (cmds.length === 0) return;
+    await this.#send(cmds, what);
+  }
+
+  async #send(cmds: readonly NftCommand[], what: string): Promise<void> {
+    const json = JSON.stringify({ nftables: cmds });
+    const opts = { netns: this.#netns, timeoutMs: TIMEOUT_MS };
+    if (Buffer.byteLength(json) <= ARGV_BATCH_BYTES) {
+      // libnftables parses a command-line buffer as JSON first when -j is given.
+      const res = await this.#runner.run(NFT, ['-j', json], opts);
+      if (res.code !== 0) throw new Error(`${what}: ${res.stderr.trim() || `nft exited ${res.code}`}`);
+      return;
+    }
     // Not `-f -`: Node hands children a socketpair as stdin and nft opens /dev/stdin by path,
     // which fails with ENXIO on a socket. A private temp file is the same single transaction.
     const dir = await mkdtemp(join(tmpdir(), 'pp-nft-'));
     const file = join(dir, 'batch.json');
     try {
-      await writeFile(file, JSON.stringify({ nftables: cmds }), { mode: 0o600 });
-      const res = await this.#runner.run(NFT, ['-j', '-f', file], {
-        netns: this.#netns,
-        timeoutMs: TIMEOUT_MS,
-      });
-      if (res.code !== 0) {
-        throw new Error(`apply ${where}: ${res.stderr.trim() || `nft exited ${res.code}`}`);
-      }
+      await writeFile(file, json, { mode: 0o600 });
+      const res = await this.#runner.run(NFT, ['-j', '-f', file], opts);
+      if (res.code !== 0) throw new Error(`${what}: ${res.stderr.trim() || `nft exited ${res.code}`}`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-    this.#log?.debug(
-      { table: spec.name, commands: cmds.length, existed: current !== null },
-      'nft table applied',
-    );
+  }
+
+  /** Raw `nft -j list set` output, or null when the set (or its table) does not exist. */
+  async listSet(family: NftFamily, table: string, name: string): Promise<string | null> {
+    const args = ['-j', 'list', 'set', family, table, name];
+    const res = await this.#runner.run(NFT, args, { netns: this.#netns, timeoutMs: TIMEOUT_MS });
+    if (res.code === 0) return res.stdout;
+    if (NO_TABLE.test(res.stderr)) return null;
+    throw new Error(`list nft set ${family} ${table} ${name}: ${new CommandError(NFT, args, res).message}`);
   }
 
   async snapshot(family: NftFamily, table: string): Promise<NftSnapshot | null> {

@@ -12,9 +12,17 @@ export type SetKeyType = 'ether_addr' | 'ipv4_addr' | 'ipv6_addr' | 'inet_servic
  */
 export type SetFlag = 'dynamic' | 'timeout' | 'interval' | 'constant';
 
+/** A plain key type, or a concatenation (`ether_addr . ipv4_addr`) given as its parts in order. */
+export type SetKeyTypes = SetKeyType | readonly SetKeyType[];
+
+/** The key type as nft prints it in text (`ether_addr . ipv4_addr`); how listings are compared. */
+export function keyTypeText(type: SetKeyTypes): string {
+  return typeof type === 'string' ? type : type.join(' . ');
+}
+
 export interface SetSpec {
   name: string;
-  type: SetKeyType;
+  type: SetKeyTypes;
   flags?: SetFlag[];
   /** Per-element packet/byte counters. */
   counter?: boolean;
@@ -67,7 +75,11 @@ export interface NftPayload {
 export interface NftMeta {
   meta: { key: 'iifname' | 'oifname' | 'l4proto' | 'nfproto' | 'mark' };
 }
-export type NftLhs = NftPayload | NftMeta;
+/** `ether saddr . ip daddr`: the parts of a concatenated key, in the set's key order. */
+export interface NftConcat {
+  concat: Array<NftPayload | NftMeta>;
+}
+export type NftLhs = NftPayload | NftMeta | NftConcat;
 export type MatchOp = '==' | '!=';
 
 export type NftStmt =
@@ -75,6 +87,7 @@ export type NftStmt =
   | { set: { op: 'update' | 'add'; elem: NftLhs; set: string } }
   | { counter: string | { packets: number; bytes: number } }
   | { masquerade: null }
+  | { dnat: { family: 'ip' | 'ip6'; addr: string } }
   | { accept: null }
   | { drop: null }
   | { return: null }
@@ -98,14 +111,24 @@ export type Field =
   | 'ip6 saddr'
   | 'ip6 daddr';
 
-export function field(f: Field): NftLhs {
+function single(f: Field): NftPayload | NftMeta {
   if (f === 'iifname' || f === 'oifname' || f === 'l4proto') return { meta: { key: f } };
   const [protocol, name] = f.split(' ') as [PayloadProto, string];
   return { payload: { protocol, field: name } };
 }
 
+/** One field, or several as a concatenation (`['ether saddr', 'ip daddr']`). */
+export function field(f: Field | readonly Field[]): NftLhs {
+  return typeof f === 'string' ? single(f) : { concat: f.map(single) };
+}
+
 export function match(f: Field, value: string | number, op: MatchOp = '=='): NftStmt {
   return { match: { op, left: field(f), right: value } };
+}
+
+/** `meta nfproto ipv6`: restricts an inet-family rule to one address family. */
+export function nfproto(family: 'ipv4' | 'ipv6'): NftStmt {
+  return { match: { op: '==', left: { meta: { key: 'nfproto' } }, right: family } };
 }
 
 export const iifname = (name: string, op: MatchOp = '=='): NftStmt => match('iifname', name, op);
@@ -118,8 +141,11 @@ export function dport(proto: 'tcp' | 'udp', port: number, op: MatchOp = '=='): N
   return { match: { op, left: { payload: { protocol: proto, field: 'dport' } }, right: port } };
 }
 
-/** `ip daddr @blocked` — membership in a named set. */
-export function inSet(f: Field, setName: string, op: MatchOp = '=='): NftStmt {
+/**
+ * `ip daddr @blocked` — membership in a named set; with several fields the key is their
+ * concatenation (`ether saddr . ip daddr @pairs`). `!=` is "not in the set".
+ */
+export function inSet(f: Field | readonly Field[], setName: string, op: MatchOp = '=='): NftStmt {
   return { match: { op, left: field(f), right: `@${setName}` } };
 }
 
@@ -134,6 +160,8 @@ export function counter(name?: string): NftStmt {
 }
 
 export const masquerade = (): NftStmt => ({ masquerade: null });
+/** `dnat ip to ADDR` / `dnat ip6 to ADDR` (inet tables need the family; the port is kept). */
+export const dnat = (family: 'ip' | 'ip6', addr: string): NftStmt => ({ dnat: { family, addr } });
 export const accept = (): NftStmt => ({ accept: null });
 export const drop = (): NftStmt => ({ drop: null });
 export const ret = (): NftStmt => ({ return: null });

@@ -51,6 +51,9 @@ export function gatewayArgv(extra: string[]): string[] {
     LAB.gw.lanIf,
     '--wan',
     LAB.gw.wanIf,
+    // the lab's "internet" resolver (dnsmasq in pp-wan)
+    '--upstream',
+    LAB.wan.server4,
     ...extra,
   ];
 }
@@ -105,10 +108,20 @@ export class ApiClient {
   }
 
   async get<T>(path: string): Promise<T> {
+    return this.send<T>('GET', path);
+  }
+
+  /** Any method; throws with the status and body unless 2xx. 204 resolves to undefined. */
+  async send<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${GATEWAY_URL}/api/v1${path}`, {
-      headers: { authorization: `Bearer ${this.token}` },
+      method,
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (res.status === 204 ? undefined : await res.json()) as T;
   }
 }

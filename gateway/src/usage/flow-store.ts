@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/open.js';
 import { flowBaselines, flowUsageHour } from '../db/schema.js';
-import type { FlowBaseline } from '../conntrack/index.js';
+import type { LabelledBaseline } from './flows.js';
 
 export interface FlowUsageRow {
   bucketStart: Date;
@@ -9,6 +9,8 @@ export interface FlowUsageRow {
   remote: string;
   proto: string;
   port: number;
+  /** The name the flow was attributed to; '' = no DNS evidence. */
+  domain: string;
   rxBytes: number;
   txBytes: number;
   flows: number;
@@ -17,12 +19,20 @@ export interface FlowUsageRow {
 export interface FlowBatch {
   rows: FlowUsageRow[];
   /** Live flows whose counters moved: their new last-seen values. */
-  baselines: FlowBaseline[];
+  baselines: LabelledBaseline[];
   /** Flows that ended: their baselines are no longer needed. */
   closed: string[];
 }
 
-export type RemoteUsage = Omit<FlowUsageRow, 'bucketStart' | 'deviceId'>;
+export type RemoteUsage = Omit<FlowUsageRow, 'bucketStart' | 'deviceId' | 'domain'>;
+
+export interface DomainUsage {
+  /** '' = flows without DNS evidence. */
+  domain: string;
+  rxBytes: number;
+  txBytes: number;
+  flows: number;
+}
 
 const CHUNK = 2000;
 const HOUR_MS = 3_600_000;
@@ -38,7 +48,7 @@ export class FlowStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async loadBaselines(): Promise<FlowBaseline[]> {
+  async loadBaselines(): Promise<LabelledBaseline[]> {
     const rows = await this.db.select().from(flowBaselines);
     return rows.map(({ updatedAt: _u, ...b }) => b);
   }
@@ -47,7 +57,9 @@ export class FlowStore {
     if (!batch.rows.length && !batch.baselines.length && !batch.closed.length) return;
     const updatedAt = this.now();
     const rows = [...batch.rows].sort(
-      byKey((r) => `${r.bucketStart.toISOString()}|${r.deviceId}|${r.remote}|${r.proto}|${r.port}`),
+      byKey(
+        (r) => `${r.bucketStart.toISOString()}|${r.deviceId}|${r.remote}|${r.proto}|${r.port}|${r.domain}`,
+      ),
     );
     const baselines = [...batch.baselines].sort(byKey((b) => b.key));
     await this.db.transaction(async (tx) => {
@@ -62,6 +74,7 @@ export class FlowStore {
               flowUsageHour.remote,
               flowUsageHour.proto,
               flowUsageHour.port,
+              flowUsageHour.domain,
             ],
             set: {
               rxBytes: sql`${flowUsageHour.rxBytes} + excluded.rx_bytes`,
@@ -81,6 +94,7 @@ export class FlowStore {
               origPackets: sql`excluded.orig_packets`,
               replyBytes: sql`excluded.reply_bytes`,
               replyPackets: sql`excluded.reply_packets`,
+              domain: sql`excluded.domain`,
               updatedAt: sql`excluded.updated_at`,
             },
           });
@@ -108,33 +122,49 @@ export class FlowStore {
     return gone.length;
   }
 
+  /** A device's bytes per attributed name over the hours that overlap [from, to). */
+  async byDomain(q: { deviceId: number; from: Date; to: Date }): Promise<DomainUsage[]> {
+    const t = flowUsageHour;
+    return this.db
+      .select({
+        domain: t.domain,
+        rxBytes: sql<number>`sum(${t.rxBytes})::bigint`.mapWith(Number),
+        txBytes: sql<number>`sum(${t.txBytes})::bigint`.mapWith(Number),
+        flows: sql<number>`sum(${t.flows})::int`.mapWith(Number),
+      })
+      .from(t)
+      .where(this.#range(q))
+      .groupBy(t.domain);
+  }
+
+  #range(q: { deviceId: number; from: Date; to: Date }) {
+    const t = flowUsageHour;
+    // hour buckets: the one that contains `from` counts too (the range is hour-resolved)
+    return and(
+      eq(t.deviceId, q.deviceId),
+      gt(t.bucketStart, new Date(q.from.getTime() - HOUR_MS)),
+      lt(t.bucketStart, q.to),
+    );
+  }
+
   /** A device's top remote endpoints by bytes over the hours that overlap [from, to). */
   async topRemotes(q: { deviceId: number; from: Date; to: Date; limit: number }): Promise<RemoteUsage[]> {
     const t = flowUsageHour;
     const rx = sql<number>`sum(${t.rxBytes})::bigint`.mapWith(Number);
     const tx = sql<number>`sum(${t.txBytes})::bigint`.mapWith(Number);
-    return (
-      this.db
-        .select({
-          remote: sql<string>`host(${t.remote})`,
-          proto: t.proto,
-          port: t.port,
-          rxBytes: rx,
-          txBytes: tx,
-          flows: sql<number>`sum(${t.flows})::int`.mapWith(Number),
-        })
-        .from(t)
-        // hour buckets: the one that contains `from` counts too (the range is hour-resolved)
-        .where(
-          and(
-            eq(t.deviceId, q.deviceId),
-            gt(t.bucketStart, new Date(q.from.getTime() - HOUR_MS)),
-            lt(t.bucketStart, q.to),
-          ),
-        )
-        .groupBy(t.remote, t.proto, t.port)
-        .orderBy(desc(sql`sum(${t.rxBytes}) + sum(${t.txBytes})`))
-        .limit(q.limit)
-    );
+    return this.db
+      .select({
+        remote: sql<string>`host(${t.remote})`,
+        proto: t.proto,
+        port: t.port,
+        rxBytes: rx,
+        txBytes: tx,
+        flows: sql<number>`sum(${t.flows})::int`.mapWith(Number),
+      })
+      .from(t)
+      .where(this.#range(q))
+      .groupBy(t.remote, t.proto, t.port)
+      .orderBy(desc(sql`sum(${t.rxBytes}) + sum(${t.txBytes})`))
+      .limit(q.limit);
   }
 }

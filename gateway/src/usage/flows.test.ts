@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { FlowLedger, type FlowSink } from './flows.js';
+import { FlowLedger, type FlowLabeler, type FlowSink, type LabelledBaseline } from './flows.js';
 import { TimeBuckets } from './buckets.js';
-import { FlowTracker, type Flow, type FlowBaseline } from '../conntrack/index.js';
+import { FlowTracker, type Flow } from '../conntrack/index.js';
 import type { FlowBatch } from './flow-store.js';
 
 const log = pino({ level: 'silent' });
 const isLan = (a: string) => a.startsWith('192.168.77.') && a !== '192.168.77.1';
 
 class MemorySink implements FlowSink {
-  baselines = new Map<string, FlowBaseline>();
+  baselines = new Map<string, LabelledBaseline>();
   batches: FlowBatch[] = [];
   failNext = false;
   async loadBaselines() {
@@ -48,7 +48,7 @@ function flow(src: string, dst: string, sport: number, up: number, down: number,
   };
 }
 
-function ledger(sink: MemorySink, tracker = new FlowTracker({})) {
+function ledger(sink: MemorySink, tracker = new FlowTracker({}), labeler: FlowLabeler | null = null) {
   const owners = { deviceIdForAddress: async (a: string) => (a === '192.168.77.11' ? 1 : 0) };
   return {
     tracker,
@@ -60,6 +60,7 @@ function ledger(sink: MemorySink, tracker = new FlowTracker({})) {
       new TimeBuckets('UTC'),
       log,
       () => new Date('2026-11-25T10:30:00Z'),
+      labeler,
     ),
   };
 }
@@ -89,6 +90,7 @@ test('flows opened from the LAN become per-device, per-remote usage; the gateway
       remote: '198.18.0.1',
       proto: 'tcp',
       port: 443,
+      domain: '',
       rxBytes: 50_000,
       txBytes: 1000,
       flows: 0,
@@ -137,4 +139,39 @@ test('a closed flow books its last bytes, counts as one flow and drops its basel
     sink.batches.flatMap((b) => b.rows).reduce((a, r) => a + r.flows, 0),
     1,
   );
+});
+
+test('a flow keeps the name it had when first seen, across later answers and a restart', async () => {
+  const sink = new MemorySink();
+  let answer = 'www.youtube.com';
+  const labeler: FlowLabeler = { labelFor: (d) => (d.origDst === '198.18.0.10' ? answer : '') };
+  const first = ledger(sink, new FlowTracker({}), labeler);
+  await first.ledger.start();
+  const yt = flow('192.168.77.11', '198.18.0.10', 40000, 100, 1000);
+  const other = flow('192.168.77.11', '198.18.0.99', 40001, 10, 10, 8);
+  first.ledger.push(first.tracker.ingestDump([yt, other], Date.now()));
+  answer = 'shop.example'; // the address is reused for another name later
+  first.ledger.push(
+    first.tracker.ingestDump(
+      [{ ...yt, orig: { ...yt.orig, bytes: 200 }, reply: { ...yt.reply, bytes: 3000 } }, other],
+      Date.now(),
+    ),
+  );
+  await first.ledger.flush();
+  const second = ledger(sink, new FlowTracker({}), labeler);
+  await second.ledger.start();
+  second.ledger.push(
+    second.tracker.ingestDump(
+      [{ ...yt, orig: { ...yt.orig, bytes: 300 }, reply: { ...yt.reply, bytes: 5000 } }],
+      Date.now(),
+    ),
+  );
+  await second.ledger.flush();
+  const byDomain = new Map<string, number>();
+  for (const r of sink.batches.flatMap((b) => b.rows))
+    byDomain.set(r.domain, (byDomain.get(r.domain) ?? 0) + r.rxBytes);
+  assert.deepEqual([...byDomain].sort(), [
+    ['', 10],
+    ['www.youtube.com', 5000],
+  ]);
 });

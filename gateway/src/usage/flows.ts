@@ -4,13 +4,21 @@ import type { TimeBuckets } from './buckets.js';
 import type { FlowBatch, FlowUsageRow } from './flow-store.js';
 
 export interface FlowSink {
-  loadBaselines(): Promise<FlowBaseline[]>;
+  loadBaselines(): Promise<LabelledBaseline[]>;
   commit(batch: FlowBatch): Promise<void>;
 }
 
 export interface FlowSource {
   restore(b: readonly FlowBaseline[]): void;
   baselines(): FlowBaseline[];
+}
+
+/** A flow baseline with the name its flow was attributed to ('' = unknown). */
+export type LabelledBaseline = FlowBaseline & { domain: string };
+
+/** Names a flow when it is first seen: the domain its device asked for before opening it. */
+export interface FlowLabeler {
+  labelFor(d: FlowDelta): string;
 }
 
 export interface AddressOwner {
@@ -29,6 +37,12 @@ const MAX_QUEUED = 100_000;
 export class FlowLedger {
   #queue: FlowDelta[] = [];
   #dropped = 0;
+  /**
+   * Label per live flow, fixed at first sight: DNS evidence only exists around the time the
+   * flow opens, and a flow must not change names halfway. Bounded by the tracker's flow cap,
+   * since closed flows drop their label.
+   */
+  readonly #labels = new Map<string, string>();
 
   constructor(
     private readonly tracker: FlowSource,
@@ -38,10 +52,27 @@ export class FlowLedger {
     private readonly buckets: TimeBuckets,
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
+    private readonly labeler: FlowLabeler | null = null,
   ) {}
 
   async start(): Promise<void> {
-    this.tracker.restore(await this.sink.loadBaselines());
+    const baselines = await this.sink.loadBaselines();
+    for (const b of baselines) this.#labels.set(b.key, b.domain);
+    this.tracker.restore(baselines);
+  }
+
+  /** Live flows opened from the LAN with the name each was attributed to (policy: kill on block). */
+  *liveFlows(): Iterable<{ src: string; dst: string; domain: string }> {
+    for (const [key, domain] of this.#labels) {
+      // flowKey: id|proto|src|dst|ports — addresses never contain '|'
+      const [, , src, dst] = key.split('|');
+      if (src && dst) yield { src, dst, domain };
+    }
+  }
+
+  /** The domain a live flow was attributed to ('' unknown, undefined not seen). */
+  labelOf(key: string): string | undefined {
+    return this.#labels.get(key);
   }
 
   get droppedDeltas(): number {
@@ -54,6 +85,9 @@ export class FlowLedger {
       if (this.#queue.length >= MAX_QUEUED) {
         this.#dropped += 1;
         continue;
+      }
+      if (!this.#labels.has(d.key) && this.isLanAddress(d.origSrc)) {
+        this.#labels.set(d.key, this.labeler?.labelFor(d) ?? '');
       }
       this.#queue.push(d);
     }
@@ -73,7 +107,10 @@ export class FlowLedger {
         moved.delete(d.key);
       } else moved.add(d.key);
     }
-    const live = this.tracker.baselines().filter((b) => moved.has(b.key));
+    const live = this.tracker
+      .baselines()
+      .filter((b) => moved.has(b.key))
+      .map((b) => ({ ...b, domain: this.#labels.get(b.key) ?? '' }));
     const at = this.buckets.start('hour', this.now());
     const rows = new Map<string, FlowUsageRow>();
     for (const d of deltas) {
@@ -81,13 +118,15 @@ export class FlowLedger {
       if (d.origBytes === 0 && d.replyBytes === 0 && !d.closed) continue;
       const deviceId = await this.owners.deviceIdForAddress(d.origSrc);
       const port = d.origDport ?? 0;
-      const key = `${deviceId}|${d.origDst}|${d.proto}|${port}`;
+      const domain = this.#labels.get(d.key) ?? '';
+      const key = `${deviceId}|${d.origDst}|${d.proto}|${port}|${domain}`;
       const row = rows.get(key) ?? {
         bucketStart: at,
         deviceId,
         remote: d.origDst,
         proto: d.proto,
         port,
+        domain,
         rxBytes: 0,
         txBytes: 0,
         flows: 0,
@@ -104,6 +143,7 @@ export class FlowLedger {
       this.#queue = deltas.concat(this.#queue);
       throw new Error(`commit ${rows.size} flow usage rows: ${(err as Error).message}`, { cause: err });
     }
+    for (const key of closed) this.#labels.delete(key);
     this.log.debug({ rows: rows.size, closed: closed.length }, 'flow usage committed');
     return rows.size;
   }

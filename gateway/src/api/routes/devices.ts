@@ -42,19 +42,18 @@ export const deviceRoutes =
         preHandler: requireRole('admin'),
         schema: {
           tags: ['devices'],
-          summary: 'Rename a device',
+          summary: 'Rename a device or change its bypass prevention / QUIC blocking',
           params: DeviceParams,
           body: DevicePatch,
           response: { 200: Device, 403: ErrorReply, 404: ErrorReply },
         },
       },
       async (request) => {
-        const device = await deps.devices.rename(request.params.id, request.body.name?.trim() || null);
+        const { name, ...flags } = request.body;
+        const patch = name === undefined ? flags : { ...flags, name: name?.trim() || null };
+        const device = await deps.devices.update(request.params.id, patch);
         if (!device) throw new AppError('PP_E_NOT_FOUND', `device ${request.params.id} not found`);
-        request.log.info(
-          { deviceId: device.id, name: device.name, by: request.user?.username },
-          'device renamed',
-        );
+        request.log.info({ deviceId: device.id, patch, by: request.user?.username }, 'device changed');
         return device;
       },
     );

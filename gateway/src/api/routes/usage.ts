@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import {
+  UsageBreakdown,
   DeviceParams,
   ErrorReply,
   RemoteList,
@@ -36,14 +38,21 @@ export const usageRoutes =
       {
         schema: {
           tags: ['usage'],
-          summary: "A device's usage over time",
+          summary: "A device's usage over time, or broken down by service, category or domain (groupBy)",
           params: DeviceParams,
           querystring: UsageQuery,
-          response: { 200: UsageSeries, 400: ErrorReply, 404: ErrorReply },
+          response: { 200: Type.Union([UsageSeries, UsageBreakdown]), 400: ErrorReply, 404: ErrorReply },
         },
       },
       async (request) => {
         const { from, to } = parseRange(request.query, now());
+        const { groupBy } = request.query;
+        if (groupBy) {
+          if (!(await deps.devices.exists(request.params.id))) {
+            throw new AppError('PP_E_NOT_FOUND', `device ${request.params.id} not found`);
+          }
+          return deps.breakdowns.breakdown({ deviceId: request.params.id, from, to, groupBy });
+        }
         const bucket = request.query.bucket ?? 'hour';
         if ((to.getTime() - from.getTime()) / BUCKET_MS[bucket] > MAX_POINTS) {
           throw new AppError('PP_E_VALIDATION', `range too long for bucket=${bucket}; use a larger bucket`);

@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { UsageBreakdowns, type DomainClassifier } from './breakdown.js';
+import type { DomainUsage } from './flow-store.js';
+
+const catalog: DomainClassifier = {
+  classify(name) {
+    if (name.endsWith('youtube.com')) {
+      return { service: { id: 'youtube', name: 'YouTube' }, category: { id: 'video', name: 'Video' } };
+    }
+    if (name.endsWith('netflix.com')) {
+      return { service: { id: 'netflix', name: 'Netflix' }, category: { id: 'video', name: 'Video' } };
+    }
+    return { service: null, category: null };
+  },
+};
+
+const rows: DomainUsage[] = [
+  { domain: 'www.youtube.com', rxBytes: 1000, txBytes: 10, flows: 1 },
+  { domain: 'i.ytimg.youtube.com', rxBytes: 500, txBytes: 5, flows: 2 },
+  { domain: 'www.netflix.com', rxBytes: 3000, txBytes: 30, flows: 1 },
+  { domain: 'files.lab.test', rxBytes: 7, txBytes: 7, flows: 1 },
+  { domain: '', rxBytes: 200, txBytes: 20, flows: 4 },
+];
+
+function breakdowns() {
+  return new UsageBreakdowns({ byDomain: async () => rows }, catalog);
+}
+const q = { deviceId: 1, from: new Date('2026-11-25T10:30:00Z'), to: new Date('2026-11-25T12:00:00Z') };
+
+test('by service: each service sums its domains; no evidence is "unknown", other names "other"', async () => {
+  const b = await breakdowns().breakdown({ ...q, groupBy: 'service' });
+  assert.deepEqual(
+    b.groups.map((g) => [g.id, g.rxBytes, g.txBytes, g.flows, g.category]),
+    [
+      ['netflix', 3000, 30, 1, 'video'],
+      ['youtube', 1500, 15, 3, 'video'],
+      ['unknown', 200, 20, 4, null],
+      ['other', 7, 7, 1, null],
+    ],
+  );
+  assert.equal(b.rxBytes, 4707);
+  assert.equal(b.from, '2026-11-25T10:00:00.000Z', 'flow usage is hourly: the range starts on the hour');
+});
+
+test('by category and by domain', async () => {
+  const c = await breakdowns().breakdown({ ...q, groupBy: 'category' });
+  assert.deepEqual(
+    c.groups.map((g) => [g.id, g.rxBytes]),
+    [
+      ['video', 4500],
+      ['unknown', 200],
+      ['other', 7],
+    ],
+  );
+  const d = await breakdowns().breakdown({ ...q, groupBy: 'domain' });
+  assert.equal(d.groups.length, 5);
+  assert.deepEqual(
+    d.groups.find((g) => g.id === 'files.lab.test'),
+    {
+      id: 'files.lab.test',
+      name: 'files.lab.test',
+      category: null,
+      rxBytes: 7,
+      txBytes: 7,
+      flows: 1,
+    },
+  );
+});
