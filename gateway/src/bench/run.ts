@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LAB, labClient, labDown, labUp, addSimulatedDevices, simDevice, execIn } from '../lab/index.js';
 import { GatewayProcess, runCli, ApiClient } from '../testing/gateway-process.js';
+import { dnsBench, percentile, type DnsBench, type DnsperfResult } from './dns.js';
 import { createTestDatabase } from '../db/testing.js';
 import type { Device } from '@packetpilot/protocol';
 
@@ -102,6 +103,33 @@ async function soak(gatewayArgs: string[], password: string, seconds: number): P
   return { seconds, rounds, devices, peak, final, cpuPercent };
 }
 
+function dnsReport(d: DnsBench): string {
+  const row = (name: string, r: DnsperfResult) =>
+    `| ${name} | ${r.qps.toFixed(0)} | ${r.sent} | ${r.lost} | ${r.avgMs.toFixed(3)} | ${r.maxMs.toFixed(2)} |`;
+  return `## DNS: cached answers (dnsperf -c 4 from pp-c1, 500 names, 10 s, same run)
+
+| resolver in pp-gw | queries/s | sent | lost | average latency (ms) | max latency (ms) |
+|---|---|---|---|---|---|
+${row('Packet Pilot', d.gateway)}
+${row('dnsmasq (reference)', d.dnsmasq)}
+
+Ratio Packet Pilot / dnsmasq: **${(d.gateway.qps / d.dnsmasq.qps).toFixed(2)}×** queries/s (goal ≥ 1.0× with 0 lost).
+dnsperf 2.10 prints no percentiles; average and maximum are what it reports.
+
+## Block latency (${d.block.tries} tries)
+
+POST a rule blocking YouTube for pp-c1 while it downloads from YouTube; the rule's POST returns
+after the kernel sets are filled and the live flows are killed.
+
+| | p50 (ms) | p99 (ms) | max (ms) |
+|---|---|---|---|
+| POST round trip | ${percentile(d.block.postMs, 50).toFixed(1)} | ${percentile(d.block.postMs, 99).toFixed(1)} | ${Math.max(...d.block.postMs).toFixed(1)} |
+| POST start → client's last downloaded byte | ${percentile(d.block.stopMs, 50).toFixed(1)} | ${percentile(d.block.stopMs, 99).toFixed(1)} | ${Math.max(...d.block.stopMs).toFixed(1)} |
+
+Goal: p99 ≤ 100 ms. Every try also checks the client's next query gets 0.0.0.0.
+`;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
@@ -113,6 +141,19 @@ async function main() {
     ['admin', 'create', '--username', 'admin', '--role', 'admin', '--password-stdin', '--data-dir', dataDir],
     password,
   );
+
+  // DNS first: the resolver against dnsmasq, and block latency.
+  const dnsGateway = new GatewayProcess(['--data-dir', dataDir]);
+  await dnsGateway.start();
+  const dns = await dnsBench(await ApiClient.login('admin', password));
+  await dnsGateway.stop();
+  const dnsSection = dnsReport(dns);
+  console.log(dnsSection);
+  if (process.env.PP_BENCH === 'dns') {
+    await labDown();
+    await rm(dataDir, { recursive: true, force: true });
+    return;
+  }
 
   // 1. Forwarding: bare kernel (no table, no daemon), the running gateway, and the table alone
   //    (daemon stopped: what a crash leaves), interleaved so drift hits all three alike.
@@ -182,7 +223,8 @@ ${[['PGlite (embedded, default)', pglite] as const, ['PostgreSQL (--database-url
   .join('\n')}
 
 Goal: ≤ 150 MB after 10 minutes.
-`;
+
+${dnsSection}`;
   await writeFile(REPORT, report);
   console.log(report);
 }

@@ -17,7 +17,12 @@ export class QueryLogWriter {
   constructor(
     private readonly sink: QueryLogSink,
     private readonly log: Logger,
-    private readonly maxBuffered = 50_000,
+    private readonly maxBuffered = 10_000,
+    /**
+     * Rows per write. The embedded database runs on the daemon's own thread: one big insert
+     * would stall the resolver, so under a flood the log keeps a steady trickle and drops the rest.
+     */
+    private readonly maxPerFlush = 2_000,
   ) {}
 
   /** Records lost to a full buffer since start. */
@@ -38,9 +43,9 @@ export class QueryLogWriter {
   }
 
   async flush(): Promise<number> {
-    const batch = this.#buffer;
-    if (!batch.length) return 0;
-    this.#buffer = [];
+    if (!this.#buffer.length) return 0;
+    const batch = this.#buffer.slice(0, this.maxPerFlush);
+    this.#buffer = this.#buffer.slice(batch.length);
     try {
       await this.sink.append(batch);
     } catch (err) {
