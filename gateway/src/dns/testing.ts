@@ -19,13 +19,17 @@ export function testLogger(): Logger {
 }
 
 /** Polls `fn` until it returns a truthy value; throws naming `what` after the deadline. */
-export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 5_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | Promise<T>,
+  timeoutMs = 5_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await fn();
-      if (v) return v;
+      if (v) return v as NonNullable<T>;
     } catch (err) {
       last = err;
     }
@@ -117,8 +121,13 @@ export interface QueryOptions {
   udpSize?: number;
 }
 
+/** dns-packet knows HTTPS (65) only by number. */
+export const HTTPS = 'UNKNOWN_65';
+export type QueryType = dnsPacket.RecordType | typeof HTTPS | 'ANY';
+
 /** A query packet as a stub resolver sends it (RD set). */
-export function queryPacket(name: string, type: dnsPacket.RecordType, o: QueryOptions = {}): Buffer {
+export function queryPacket(name: string, qtype: QueryType, o: QueryOptions = {}): Buffer {
+  const type = qtype as dnsPacket.RecordType;
   const edns = o.edns || o.dnssecOk;
   return dnsPacket.encode({
     type: 'query',
@@ -172,7 +181,7 @@ export function decode(buf: Buffer): Decoded {
 export async function resolveUdp(
   port: number,
   name: string,
-  type: dnsPacket.RecordType,
+  type: QueryType,
   o: QueryOptions = {},
 ): Promise<Decoded> {
   return decode(await udpExchange(port, queryPacket(name, type, o)));
