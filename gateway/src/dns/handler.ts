@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { blockAnswer, errorAnswer, fromAnswer, headerOnlyAnswer, maxUdpSize } from './answers.js';
-import type { DnsCache } from './cache.js';
+import type { CacheEntry, DnsCache } from './cache.js';
 import type { ClientDeviceCache, DecisionCache } from './decisions.js';
 import { rcodeName, typeName } from './names.js';
 import type { DnsCounters } from './options.js';
@@ -50,6 +50,9 @@ const UNPARSED: Decision = Object.freeze({ action: 'allow', ruleId: null });
 const sizeLimit = (q: w.Query, target: ReplyTarget): number =>
   target.transport === 'udp' ? maxUdpSize(q) : 65535;
 const micros = (t0: number): number => ((performance.now() - t0) * 1000) | 0;
+/** Whole seconds in the cache; 0 if the wall clock stepped back since the answer was stored. */
+const ageOf = (e: CacheEntry, now: number): number =>
+  now > e.storedAt ? ((now - e.storedAt) / 1000) | 0 : 0;
 
 export class QueryHandler {
   readonly #d: HandlerDeps;
@@ -85,7 +88,7 @@ export class QueryHandler {
     }
     d.counters.cacheHits++;
     const a = entry.answer;
-    const age = ((now - entry.storedAt) / 1000) | 0;
+    const age = ageOf(entry, now);
     target.send(fromAnswer(a, q, age, sizeLimit(q, target)), address, port);
     if (a.addresses.length !== 0) {
       const ttl = a.addressTtl > age ? a.addressTtl - age : 0;
@@ -169,7 +172,7 @@ export class QueryHandler {
         d.resolve(q, { q, address, port, target: null, at: now, t0, deviceId, decision });
       } else if (entry.answer.addresses.length !== 0) {
         const a = entry.answer;
-        const age = ((now - entry.storedAt) / 1000) | 0;
+        const age = ageOf(entry, now);
         d.report.answer(address, deviceId, q.name, a.addresses, Math.max(a.addressTtl - age, 0), decision);
       }
     }

@@ -23,7 +23,7 @@ export interface ResolverOptions<W> {
   /** answer null = every upstream failed. Called once per waiter; must not throw. */
   deliver(waiter: W, answer: Answer | null): void;
   onUpstreamError(upstream: string, err: string): void;
-  /** Every upstream failed for this name (or none is configured); errors in the order tried. */
+  /** No upstream could be reached for this name (or none is configured); errors in the order tried. */
   onExhausted(name: string, errors: readonly string[]): void;
   onUpstreamOk(): void;
 }
@@ -38,7 +38,8 @@ export class Resolver<W> {
   readonly #flights = new Map<string, Flight<W>>();
   readonly #running = new Set<Promise<void>>();
   #upstreams: Upstream[] = [];
-  #closed = false;
+  /** Closed until open(): nothing is forwarded before the server starts or after it stops. */
+  #closed = true;
 
   constructor(opts: ResolverOptions<W>) {
     this.#o = opts;
@@ -46,6 +47,12 @@ export class Resolver<W> {
 
   get inflight(): number {
     return this.#flights.size;
+  }
+
+  /** Starts (or restarts after close) forwarding to these upstreams. */
+  open(upstreams: Upstream[]): void {
+    this.#closed = false;
+    this.setUpstreams(upstreams);
   }
 
   /** Replaces the upstream list; exchanges in flight on the old ones fail over to nothing (SERVFAIL). */
@@ -65,7 +72,7 @@ export class Resolver<W> {
       return;
     }
     if (this.#flights.size >= this.#o.maxInflight) {
-      this.#o.deliver(waiter, null);
+      this.#deliver(waiter, null);
       return;
     }
     const f: Flight<W> = { query: q, waiters: [waiter] };
@@ -94,7 +101,16 @@ export class Resolver<W> {
     if (this.#closed) return;
     const q = f.query;
     if (answer !== null) this.#o.cache.set(q.name, q.qtype, q.qclass, q.dnssecOk, answer);
-    for (const w of f.waiters) this.#o.deliver(w, answer);
+    for (const w of f.waiters) this.#deliver(w, answer);
+  }
+
+  #deliver(w: W, answer: Answer | null): void {
+    try {
+      this.#o.deliver(w, answer);
+    } catch (err) {
+      // One waiter's failure must not cost the others their answers, nor reject the flight.
+      this.#o.log.error({ err }, 'dns resolver: delivering an answer failed');
+    }
   }
 
   async #exchange(q: Query): Promise<Answer | null> {
@@ -109,6 +125,7 @@ export class Resolver<W> {
         ? upstreams
         : [...healthy, ...upstreams.filter((u) => !healthy.includes(u))];
     const errors: string[] = [];
+    let reached = false;
     for (const up of ordered) {
       if (this.#closed) return null;
       const label = up.target.label;
@@ -120,20 +137,22 @@ export class Resolver<W> {
           this.#failed(up, `malformed answer from ${label}: ${a}`, true, errors);
           continue;
         }
+        reached = true;
+        up.failedAt = 0;
+        this.#o.onUpstreamOk();
         if (a.rcode === RCODE_SERVFAIL || a.rcode === RCODE_REFUSED) {
           // One name failing says little about the server: try the next without demoting this one.
           const rcode = a.rcode === RCODE_SERVFAIL ? 'SERVFAIL' : 'REFUSED';
           this.#failed(up, `${label} answered ${rcode} for ${q.name}`, false, errors);
           continue;
         }
-        up.failedAt = 0;
-        this.#o.onUpstreamOk();
         return a;
       } catch (err) {
         this.#failed(up, (err as Error).message, true, errors);
       }
     }
-    if (!this.#closed) this.#o.onExhausted(q.name, errors);
+    // Upstreams that answered SERVFAIL are reachable: only silence or errors mean "down".
+    if (!this.#closed && !reached) this.#o.onExhausted(q.name, errors);
     return null;
   }
 

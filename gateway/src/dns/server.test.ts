@@ -273,4 +273,33 @@ describe('DnsServer with a dnsmasq upstream', () => {
     assert.equal(r.id, 99);
     assert.equal(r.answers[0]!.data, '10.0.0.1');
   });
+
+  it('listens on IPv6 too (UDP and TCP), each address on its own port', async (t) => {
+    const v6 = new DnsServer({
+      listen: [{ address: '::1', port: 0 }],
+      settings: {
+        upstreams: [`127.0.0.1:${upstream.port}`],
+        blockMode: 'null',
+        blockTtl: 10,
+        queryLogRetentionHours: 1,
+      },
+      policy: new FakePolicy(),
+      clients: { deviceIdForAddressSync: () => 0 },
+      listener: new Recorder(),
+      log: testLogger(),
+    });
+    try {
+      await v6.start();
+    } catch (err) {
+      t.skip(`no IPv6 loopback: ${(err as Error).message}`);
+      return;
+    }
+    try {
+      const port = v6.addresses()[0]!.port;
+      assert.match(await dig(port, ['+short', 'host1.test'], '::1'), /^10\.0\.0\.1$/m);
+      assert.match(await dig(port, ['+short', '+tcp', 'host1.test'], '::1'), /^10\.0\.0\.1$/m);
+    } finally {
+      await v6.stop();
+    }
+  });
 });

@@ -18,7 +18,7 @@ import {
 } from './options.js';
 import { Reporter } from './report.js';
 import { Resolver } from './resolver.js';
-import { TcpFrontend } from './tcp.js';
+import { TcpFrontend, type ReplyTarget } from './tcp.js';
 import type { DnsSettings } from './types.js';
 import { UdpListener } from './udp.js';
 import { upstreamsFrom } from './upstream.js';
@@ -44,6 +44,7 @@ export class DnsServer {
   #settings: DnsSettings;
   #running = false;
   #upstreamDown = false;
+  #handlerErrors = 0;
 
   constructor(opts: DnsServerOptions) {
     this.#o = opts;
@@ -69,7 +70,6 @@ export class DnsServer {
       onExhausted: (name, errors) => this.#upstreamState(false, name, errors),
       onUpstreamOk: () => this.#upstreamState(true),
     });
-    this.#resolver.setUpstreams(upstreamsFrom(this.#settings.upstreams, log));
     this.#handler = new QueryHandler({
       cache: this.#cache,
       devices: new ClientDeviceCache(opts.clients),
@@ -86,7 +86,7 @@ export class DnsServer {
       idleMs: t.tcpIdleMs,
       maxInflightPerConnection: t.maxTcpQueriesInFlight,
       log,
-      onMessage: (msg, conn) => this.#handler.handle(msg, conn.address, conn.port, conn, performance.now()),
+      onMessage: (msg, conn) => this.#guarded(msg, conn.address, conn.port, conn),
     });
   }
 
@@ -94,6 +94,7 @@ export class DnsServer {
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
+    this.#resolver.open(upstreamsFrom(this.#settings.upstreams, this.#log));
     try {
       for (const l of this.#o.listen) this.#bound.push(await this.#listen(l));
     } catch (err) {
@@ -125,7 +126,7 @@ export class DnsServer {
     const next = { ...this.#settings, ...partial, upstreams: [...(partial.upstreams ?? before)] };
     this.#settings = next;
     if (next.upstreams.join('\n') !== before.join('\n')) {
-      this.#resolver.setUpstreams(upstreamsFrom(next.upstreams, this.#log));
+      if (this.#running) this.#resolver.setUpstreams(upstreamsFrom(next.upstreams, this.#log));
       // Another upstream may answer differently (a filtering resolver, split horizon).
       this.#cache.clear();
       this.#log.info({ upstreams: next.upstreams }, 'dns upstreams changed; cache flushed');
@@ -140,7 +141,7 @@ export class DnsServer {
     // With port 0, the port the kernel gave UDP may be taken for TCP: try a few others.
     for (let attempt = 0; ; attempt++) {
       const udp = new UdpListener(l.address, this.#log, (msg, rinfo, via) =>
-        this.#handler.handle(msg, rinfo.address, rinfo.port, via, performance.now()),
+        this.#guarded(msg, rinfo.address, rinfo.port, via),
       );
       let port: number;
       try {
@@ -154,6 +155,21 @@ export class DnsServer {
       }
       this.#udp.push(udp);
       return { address: l.address, port };
+    }
+  }
+
+  /**
+   * A bug in the handler must cost one query, not the daemon: socket callbacks are the top of
+   * the stack, where a throw becomes an uncaught exception. Logged at exponentially spaced counts.
+   */
+  #guarded(msg: Buffer, address: string, port: number, target: ReplyTarget): boolean {
+    try {
+      return this.#handler.handle(msg, address, port, target, performance.now());
+    } catch (err) {
+      const n = ++this.#handlerErrors;
+      if ((n & (n - 1)) === 0)
+        this.#log.error({ err, count: n, client: address }, 'dns: query handler threw');
+      return false;
     }
   }
 

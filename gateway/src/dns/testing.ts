@@ -183,15 +183,16 @@ export async function resolveUdp(
   name: string,
   type: QueryType,
   o: QueryOptions = {},
+  timeoutMs = 3_000,
 ): Promise<Decoded> {
-  return decode(await udpExchange(port, queryPacket(name, type, o)));
+  return decode(await udpExchange(port, queryPacket(name, type, o), timeoutMs));
 }
 
-/** Runs dig against 127.0.0.1:port with short timeouts; resolves with its stdout. */
-export async function dig(port: number, args: readonly string[]): Promise<string> {
+/** Runs dig against server:port (127.0.0.1 unless given) with short timeouts; resolves with its stdout. */
+export async function dig(port: number, args: readonly string[], server = '127.0.0.1'): Promise<string> {
   const res = await systemRunner.run(
     'dig',
-    ['@127.0.0.1', '-p', String(port), '+time=3', '+tries=1', ...args],
+    [`@${server}`, '-p', String(port), '+time=3', '+tries=1', ...args],
     {
       timeoutMs: 15_000,
     },

@@ -10,8 +10,9 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, famil
  * dgram resolves the destination of every send() through dns.lookup, which costs a tick even for
  * an IP literal. Clients are always IP literals here, so answer synchronously.
  */
-function literalLookup(address: string, family: unknown, cb: LookupCallback): void {
-  cb(null, address, family === 6 || family === 'IPv6' ? 6 : isIP(address) || 4);
+function literalLookup(address: string, family: number, cb: LookupCallback): void {
+  // dgram passes the socket's family (4 or 6); no need to look at the address.
+  cb(null, address, family === 6 ? 6 : 4);
 }
 
 const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;

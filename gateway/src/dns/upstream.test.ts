@@ -8,8 +8,10 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import dnsPacket from 'dns-packet';
 import { DnsServer } from './server.js';
-import { decode, freePort, resolveUdp, testLogger } from './testing.js';
+import { decode, freePort, resolveUdp, testLogger, waitFor } from './testing.js';
 import { parseUpstream } from './upstream.js';
+import { HealthRegistry } from '../health/registry.js';
+import { HEALTH_UPSTREAM_UNREACHABLE } from './options.js';
 import type { DnsQueryRecord } from './types.js';
 
 type Reply = Buffer | { delayMs: number; msg: Buffer };
@@ -27,8 +29,8 @@ class FakeUpstream {
     private readonly server: Server,
   ) {}
 
-  static async start(): Promise<FakeUpstream> {
-    const port = await freePort();
+  static async start(fixedPort?: number): Promise<FakeUpstream> {
+    const port = fixedPort ?? (await freePort());
     const sock = createSocket('udp4');
     const server = createServer();
     const fake = new FakeUpstream(port, sock, server);
@@ -93,6 +95,8 @@ after(async () => {
 async function setup(
   n = 1,
   timeoutMs = 300,
+  health?: HealthRegistry,
+  now?: () => number,
 ): Promise<{ port: number; up: FakeUpstream[]; dns: DnsServer; log: DnsQueryRecord[] }> {
   const up: FakeUpstream[] = [];
   for (let i = 0; i < n; i++) up.push(await FakeUpstream.start());
@@ -111,6 +115,8 @@ async function setup(
     listener: { onAnswer: () => undefined, onQuery: (r) => log.push(r) },
     log: testLogger(),
     tuning: { upstreamTimeoutMs: timeoutMs },
+    health,
+    now,
   });
   servers.push(dns);
   await dns.start();
@@ -201,7 +207,7 @@ test('malformed, SERVFAIL and silent upstreams are skipped for the next one', as
   const t0 = Date.now();
   const failed = await resolveUdp(port, 'b.example', 'A');
   assert.equal(failed.rcode, 'SERVFAIL');
-  assert.ok(Date.now() - t0 >= 200, 'waited for the silent upstream');
+  assert.ok(Date.now() - t0 >= 190, 'waited for the silent upstream');
   assert.ok(Date.now() - t0 < 2_000);
 });
 
@@ -210,11 +216,9 @@ test('a timed-out upstream moves to the back of the line', async () => {
   up[0]!.udp = () => [];
   await resolveUdp(port, 'c.example', 'A');
   const before = up[0]!.udpQueries.length;
-  const t0 = Date.now();
   const r = await resolveUdp(port, 'd.example', 'A');
   assert.equal(r.rcode, 'NOERROR');
-  assert.ok(Date.now() - t0 < 150, 'the healthy upstream was asked first');
-  assert.equal(up[0]!.udpQueries.length, before);
+  assert.equal(up[0]!.udpQueries.length, before, 'the healthy upstream was asked first');
 });
 
 test('an answer whose question has another qtype is not accepted (the exchange times out)', async () => {
@@ -226,4 +230,104 @@ test('an answer whose question has another qtype is not accepted (the exchange t
     return [wrongType];
   };
   assert.equal((await resolveUdp(port, 'e.example', 'A')).rcode, 'SERVFAIL');
+});
+
+test('stop() with exchanges in flight resolves promptly and leaves no timers or sockets behind', async () => {
+  const resources = (): string[] =>
+    process
+      .getActiveResourcesInfo()
+      .filter((r) => r !== 'TTYWrap')
+      .sort();
+  const counts = (rs: string[]): Record<string, number> =>
+    rs.reduce<Record<string, number>>((m, r) => ({ ...m, [r]: (m[r] ?? 0) + 1 }), {});
+  // Other tests' sockets may still be closing, so "settled" means: no kind of handle above the
+  // snapshot, not an exact match.
+  const leaks = (expected: string[]): Record<string, number> => {
+    const now = counts(resources());
+    const was = counts(expected);
+    return Object.fromEntries(Object.entries(now).filter(([k, n]) => n > (was[k] ?? 0)));
+  };
+  const settle = async (expected: string[], what: string): Promise<void> => {
+    try {
+      await waitFor(what, () => Object.keys(leaks(expected)).length === 0, 2_000);
+    } catch {
+      assert.deepEqual(leaks(expected), {}, what);
+    }
+  };
+  const baseline = resources();
+  const silent = await FakeUpstream.start();
+  fakes.push(silent);
+  silent.udp = () => [];
+  const withFake = resources();
+  const dns = new DnsServer({
+    listen: [{ address: '127.0.0.1', port: 0 }],
+    settings: {
+      upstreams: [`127.0.0.1:${silent.port}`],
+      blockMode: 'null',
+      blockTtl: 10,
+      queryLogRetentionHours: 1,
+    },
+    policy: { generation: 1, decide: () => ({ action: 'allow', ruleId: null }) },
+    clients: { deviceIdForAddressSync: () => 1 },
+    listener: { onAnswer: () => undefined, onQuery: () => undefined },
+    log: testLogger(),
+  });
+  await dns.start();
+  const port = dns.addresses()[0]!.port;
+  const pending = resolveUdp(port, 'pending.example', 'A', {}, 500).catch((err: Error) => err);
+  await waitFor('the query to reach the upstream', () => silent.udpQueries.length === 1);
+  const t0 = Date.now();
+  await dns.stop();
+  assert.ok(Date.now() - t0 < 1_000, `stop took ${Date.now() - t0} ms`);
+  assert.ok((await pending) instanceof Error, 'the pending client got no answer');
+  await settle(withFake, 'active handles after stop()');
+
+  // And the same instance starts again and serves.
+  silent.udp = (q) => [answerFor(q, '192.0.2.10')];
+  await dns.start();
+  const r = await resolveUdp(dns.addresses()[0]!.port, 'again.example', 'A');
+  assert.equal(r.answers[0]!.data, '192.0.2.10');
+  await dns.stop();
+  fakes.splice(fakes.indexOf(silent), 1);
+  await silent.stop();
+  await settle(baseline, 'active handles after the second stop()');
+});
+
+test('an upstream that was down is used again once it answers; the health warning follows', async () => {
+  const health = new HealthRegistry();
+  const { port, up, dns } = await setup(1, 3_000, health);
+  const upstreamPort = up[0]!.port;
+  await up[0]!.stop();
+  fakes.splice(fakes.indexOf(up[0]!), 1);
+  const t0 = Date.now();
+  assert.equal((await resolveUdp(port, 'f.example', 'A')).rcode, 'SERVFAIL');
+  assert.ok(Date.now() - t0 < 1_500, 'port unreachable fails well before the 3 s timeout');
+  assert.deepEqual(
+    health.list().map((w) => w.code),
+    [HEALTH_UPSTREAM_UNREACHABLE],
+  );
+  assert.match(health.list()[0]!.message, /f\.example/);
+
+  const back = await FakeUpstream.start(upstreamPort);
+  fakes.push(back);
+  back.udp = (q) => [answerFor(q, '192.0.2.11')];
+  const r = await resolveUdp(port, 'f.example', 'A');
+  assert.equal(r.answers[0]!.data, '192.0.2.11');
+  assert.deepEqual(health.list(), []);
+  assert.ok(dns.stats().upstreamErrors >= 1);
+});
+
+test('end to end with an injected clock: hits age the TTL, expiry goes upstream again', async () => {
+  let t = 1_800_000_000_000;
+  const { port, up, dns } = await setup(1, 300, undefined, () => t);
+  const first = await resolveUdp(port, 'clock.example', 'A');
+  assert.equal(first.answers[0]!.ttl, 60);
+  t += 30_500;
+  const hit = await resolveUdp(port, 'clock.example', 'A');
+  assert.equal(hit.answers[0]!.ttl, 30);
+  assert.equal(up[0]!.udpQueries.length, 1);
+  t += 29_500;
+  await resolveUdp(port, 'clock.example', 'A');
+  assert.equal(up[0]!.udpQueries.length, 2, 'expired at 60 s');
+  assert.deepEqual([dns.stats().cacheHits, dns.stats().cacheMisses], [1, 2]);
 });
