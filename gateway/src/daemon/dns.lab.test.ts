@@ -223,3 +223,26 @@ test(
     }
   },
 );
+
+test(
+  'DNS fails open: while the daemon is stopped the gateway address still resolves (via the upstream)',
+  { skip },
+  async () => {
+    await gateway.stop();
+    try {
+      assert.equal(await dig(c1.ns, GW, 'files.lab.test'), LAB.wan.server4);
+    } finally {
+      await gateway.start();
+    }
+    // and back to our own resolver: its log sees the next query
+    const kid = await deviceOf(c1);
+    // a CNAME: dig +short prints the target, then its address
+  assert.equal(await dig(c1.ns, GW, 'cdn.lab.test'), `files.lab.test.\n${LAB.wan.server4}`);
+    await until(
+      'the query in our log again',
+      async () =>
+        (await api.get<DnsQueryList>(`/dns/queries?device=${kid.id}&q=cdn.lab.test`)).queries.length > 0,
+      5000,
+    );
+  },
+);

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import type { Logger } from '../log.js';
 import type { Db } from '../db/open.js';
 import type { HealthRegistry } from '../health/registry.js';
-import { DnsServer } from '../dns/index.js';
+import { DnsServer, parseUpstream } from '../dns/index.js';
 import type { ClientDevices, DnsAnswerListener } from '../dns/types.js';
 import { QueryLogStore } from '../querylog/store.js';
 import { QueryLogWriter } from '../querylog/writer.js';
@@ -27,6 +27,29 @@ export function resolversFromResolvConf(text: string): string[] {
   return out;
 }
 
+/** --upstream, else the host's resolv.conf: what the resolver (and the fail-open redirect) start with. */
+export async function initialUpstreams(cli: string[]): Promise<string[]> {
+  if (cli.length) return cli;
+  return resolversFromResolvConf(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+}
+
+/** Upstreams on port 53, one per family: where LAN DNS goes while our resolver is not serving. */
+export function dnsFallbackFor(upstreams: readonly string[]): { ipv4?: string; ipv6?: string } {
+  const out: { ipv4?: string; ipv6?: string } = {};
+  for (const u of upstreams) {
+    let t;
+    try {
+      t = parseUpstream(u);
+    } catch {
+      continue;
+    }
+    if (t.port !== 53) continue;
+    if (t.family === 4) out.ipv4 ??= t.host;
+    else out.ipv6 ??= t.host;
+  }
+  return out;
+}
+
 export interface DnsStack {
   server: DnsServer | null;
   log: QueryLogStore;
@@ -42,6 +65,7 @@ export interface DnsStack {
 export async function startDns(o: {
   db: Db;
   listen: Array<{ address: string; port: number }>;
+  /** From initialUpstreams(). */
   cliUpstreams: string[];
   policy: PolicyStack;
   clients: ClientDevices;
@@ -49,11 +73,10 @@ export async function startDns(o: {
   log: Logger;
 }): Promise<DnsStack> {
   const log = o.log.child({ module: 'dns' });
-  let cliUpstreams = o.cliUpstreams;
-  if (!cliUpstreams.length) {
-    cliUpstreams = resolversFromResolvConf(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
-  }
-  const settings = await DnsSettingsService.load(new SettingsStore(o.db), { cliUpstreams, log });
+  const settings = await DnsSettingsService.load(new SettingsStore(o.db), {
+    cliUpstreams: o.cliUpstreams,
+    log,
+  });
   const checkUpstreams = (upstreams: string[]) => {
     if (upstreams.length) o.health.clear(HEALTH_NO_UPSTREAM);
     else {

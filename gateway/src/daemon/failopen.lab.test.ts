@@ -22,7 +22,7 @@ after(async () => {
 });
 
 test(
-  'an unreachable database stops the daemon with a clear error, and the LAN keeps its internet',
+  'an unreachable database stops the daemon with a clear error, and the LAN keeps its internet and DNS',
   { skip },
   async () => {
     const [node, ...argv] = gatewayArgv([
@@ -44,5 +44,14 @@ test(
       `http://${LAB.wan.server4}/bytes/1234`,
     ]);
     assert.equal(body.length, 1234);
+    // and its DNS: the redirect sends queries for the gateway to the upstream resolver instead
+    const answer = await execIn(c.ns, 'dig', [
+      '+short',
+      '+time=1',
+      '+tries=2',
+      `@${LAB.lan.gateway4}`,
+      'files.lab.test',
+    ]);
+    assert.equal(answer.trim(), LAB.wan.server4);
   },
 );

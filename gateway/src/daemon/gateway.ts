@@ -34,7 +34,7 @@ import { UsageBreakdowns } from '../usage/breakdown.js';
 import { AnswerMemory } from '../attribution/answers.js';
 import { DnsFlowLabeler } from '../attribution/labeler.js';
 import { startPolicy } from './policy.js';
-import { startDns } from './dns.js';
+import { dnsFallbackFor, initialUpstreams, startDns } from './dns.js';
 
 function processMemory() {
   const m = process.memoryUsage();
@@ -89,14 +89,18 @@ export async function startGateway(
     await enableForwarding(runner);
     const lanIpv4 = lanAddrs.find((a) => !a.address.includes(':'))?.address;
     const lanIpv6 = lanAddrs.find((a) => a.address.includes(':'))?.address;
-    await nft.apply(
+    const upstreams = await initialUpstreams(args.upstreams);
+    // No DNS server on 53, no redirect: clients keep their own resolvers. Until our resolver
+    // serves (and after it stops), LAN DNS goes straight upstream: DNS fails open.
+    const dnsOn53 = args.dnsPort === 53;
+    const tableFor = (resolverServing: boolean, fallbackUpstreams: readonly string[]) =>
       buildGatewayTable({
         lan: args.lan,
         wan: args.wan,
-        // No DNS server, no redirect: clients keep their own resolvers.
-        lanAddresses: args.dnsPort === 53 ? { ipv4: lanIpv4, ipv6: lanIpv6 } : undefined,
-      }),
-    );
+        lanAddresses: dnsOn53 ? { ipv4: lanIpv4, ipv6: lanIpv6 } : undefined,
+        dnsFallback: dnsOn53 && !resolverServing ? dnsFallbackFor(fallbackUpstreams) : undefined,
+      });
+    await nft.apply(tableFor(false, upstreams));
     database = await openDatabase(
       args.databaseUrl ? { url: args.databaseUrl, log } : { dataDir: args.dataDir, log },
     );
@@ -222,13 +226,17 @@ export async function startGateway(
     const dns = await startDns({
       db,
       listen: args.dnsPort ? lanAddrs.map((a) => ({ address: a.address, port: args.dnsPort })) : [],
-      cliUpstreams: args.upstreams,
+      cliUpstreams: upstreams,
       policy,
       clients: scanner,
       health,
       log,
     });
-    closers.push(() => dns.stop());
+    closers.push(async () => {
+      await dns.stop();
+      if (dnsOn53) await nft.apply(tableFor(false, dns.settings.get().upstreams));
+    });
+    if (dnsOn53) await nft.apply(tableFor(true, []));
     const policyTickers = [
       new Ticker(
         'dns-log',

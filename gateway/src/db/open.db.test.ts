@@ -19,6 +19,10 @@ forEachDatabase('openDatabase', (target) => {
     assert.deepEqual(
       tables.rows.map((r) => r.table_name),
       [
+        'agent_enrollments',
+        'agents',
+        'api_tokens',
+        'audit_log',
         'counter_baselines',
         'device_addresses',
         'devices',

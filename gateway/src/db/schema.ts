@@ -218,3 +218,85 @@ export const dnsQueries = pgTable(
   },
   (t) => [index('dns_queries_at_idx').on(t.at), index('dns_queries_device_idx').on(t.deviceId, t.at)],
 );
+
+/**
+ * Personal API tokens. id is the sha256 hex of the secret (the secret itself is shown once);
+ * role is a ceiling: the token acts with the lower of it and its user's role.
+ */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: serial('id').primaryKey(),
+    tokenHash: text('token_hash').notNull().unique(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    createdAt: tstz('created_at').notNull(),
+    expiresAt: tstz('expires_at'),
+    lastUsedAt: tstz('last_used_at'),
+    revokedAt: tstz('revoked_at'),
+  },
+  (t) => [index('api_tokens_user_idx').on(t.userId)],
+);
+
+/**
+ * Every change made through the API: who (actor), from where, what (before/after). Append-only:
+ * the API has no route that changes or deletes a row.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: tstz('at').notNull(),
+    /** 'user' | 'token' | 'agent' | 'system' */
+    actorType: text('actor_type').notNull(),
+    actorId: integer('actor_id'),
+    actorName: text('actor_name').notNull(),
+    ip: text('ip'),
+    /** e.g. 'rule.create', 'user.disable' */
+    action: text('action').notNull(),
+    /** e.g. 'rule', 'user', 'device', 'token', 'setting', 'agent' */
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id'),
+    before: jsonb('before'),
+    after: jsonb('after'),
+  },
+  (t) => [
+    index('audit_log_at_idx').on(t.at),
+    index('audit_log_target_idx').on(t.targetType, t.at),
+    index('audit_log_actor_idx').on(t.actorName, t.at),
+  ],
+);
+
+/** Agent enrollment codes: short, expiring, usable `maxUses` times; stored hashed. */
+export const agentEnrollments = pgTable('agent_enrollments', {
+  id: serial('id').primaryKey(),
+  codeHash: text('code_hash').notNull().unique(),
+  /** The device the enrolled agent is bound to; null = the device the agent's address belongs to. */
+  deviceId: integer('device_id').references(() => devices.id, { onDelete: 'cascade' }),
+  maxUses: integer('max_uses').notNull(),
+  uses: integer('uses').notNull().default(0),
+  createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: tstz('created_at').notNull(),
+  expiresAt: tstz('expires_at').notNull(),
+  revokedAt: tstz('revoked_at'),
+});
+
+/** Enrolled agents (PC agent-lite, Android app); secret stored hashed. */
+export const agents = pgTable(
+  'agents',
+  {
+    id: serial('id').primaryKey(),
+    secretHash: text('secret_hash').notNull(),
+    deviceId: integer('device_id').references(() => devices.id, { onDelete: 'set null' }),
+    enrollmentId: integer('enrollment_id').references(() => agentEnrollments.id, { onDelete: 'set null' }),
+    name: text('name'),
+    platform: text('platform'),
+    createdAt: tstz('created_at').notNull(),
+    lastSeenAt: tstz('last_seen_at'),
+    revokedAt: tstz('revoked_at'),
+  },
+  (t) => [index('agents_device_idx').on(t.deviceId)],
+);

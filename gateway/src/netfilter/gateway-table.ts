@@ -91,6 +91,12 @@ export interface GatewayTableInput {
    * it; with addresses given, plain DNS of a family that has none is dropped instead (no bypass).
    */
   lanAddresses?: { ipv4?: string; ipv6?: string };
+  /**
+   * Fail-open DNS: while the gateway's resolver is not serving (starting, stopped, its database
+   * unreachable), every LAN DNS packet — to the gateway's own address too — goes to these
+   * upstream resolvers (port 53) instead, so clients keep resolving. Replaces the redirect above.
+   */
+  dnsFallback?: { ipv4?: string; ipv6?: string };
 }
 
 const deviceSet = (name: string, type: SetSpec['type']): SetSpec => ({
@@ -113,7 +119,7 @@ const deviceSet = (name: string, type: SetSpec['type']): SetSpec => ({
  * `update` statement breaks its rule, so a counter after it would undercount exactly when the
  * totals are needed to show the unattributed gap.
  */
-export function buildGatewayTable({ lan, wan, lanAddresses }: GatewayTableInput): TableSpec {
+export function buildGatewayTable({ lan, wan, lanAddresses, dnsFallback }: GatewayTableInput): TableSpec {
   // One interface test routes each packet to the chain for its direction, so an upload passes
   // two name compares instead of twelve; `goto` (not `jump`) so nothing falls through.
   const forward: ChainSpec = {
@@ -178,7 +184,15 @@ export function buildGatewayTable({ lan, wan, lanAddresses }: GatewayTableInput)
       COUNTER_WAN_LOCAL_IN,
       COUNTER_WAN_LOCAL_OUT,
     ],
-    chains: [fromLan, toLan, forward, input, output, postrouting, ...policyChains(lan, lanAddresses)],
+    chains: [
+      fromLan,
+      toLan,
+      forward,
+      input,
+      output,
+      postrouting,
+      ...policyChains(lan, lanAddresses, dnsFallback),
+    ],
   };
 }
 
@@ -215,7 +229,11 @@ function policySets(): SetSpec[] {
  * the gateway's resolver, so asking 8.8.8.8 is answered by the gateway. Only new connections pass
  * a nat chain: flows that were open before a device lost its exemption keep their destination.
  */
-function policyChains(lan: string, lanAddresses: GatewayTableInput['lanAddresses']): ChainSpec[] {
+function policyChains(
+  lan: string,
+  lanAddresses: GatewayTableInput['lanAddresses'],
+  dnsFallback: GatewayTableInput['dnsFallback'],
+): ChainSpec[] {
   const exempt = (op: '==' | '!='): NftStmt => inSet('ether saddr', SET_BYPASS_EXEMPT, op);
   const forward: ChainSpec = {
     name: CHAIN_POLICY_FORWARD,
@@ -241,7 +259,25 @@ function policyChains(lan: string, lanAddresses: GatewayTableInput['lanAddresses
     rule(inSet('ip6 daddr', SET_BYPASS_IP6), drop()),
   ];
   const redirect: Rule[] = [];
-  if (lanAddresses) {
+  if (dnsFallback) {
+    const families = [
+      { fam: 'ip', addr: dnsFallback.ipv4 },
+      { fam: 'ip6', addr: dnsFallback.ipv6 },
+    ] as const;
+    for (const { fam, addr } of families) {
+      if (addr === undefined) continue;
+      for (const proto of ['udp', 'tcp'] as const) {
+        redirect.push(
+          rule(
+            iifname(lan),
+            nfproto(fam === 'ip' ? 'ipv4' : 'ipv6'),
+            dport(proto, DNS_PORT),
+            dnat(fam, addr),
+          ),
+        );
+      }
+    }
+  } else if (lanAddresses) {
     const families = [
       { fam: 'ip', nf: 'ipv4', addr: lanAddresses.ipv4, daddr: 'ip daddr' },
       { fam: 'ip6', nf: 'ipv6', addr: lanAddresses.ipv6, daddr: 'ip6 daddr' },

@@ -127,3 +127,18 @@ test('policy chains: forward at filter priority before accounting; DNS redirect 
   assert.match(text(v4, CHAIN_POLICY_BYPASS), /"nfproto"\}\},"right":"ipv6"\}.*"right":53/);
   assert.doesNotMatch(text(v4, CHAIN_POLICY_BYPASS), /"right":"ipv4"/);
 });
+
+test('fail-open DNS: while the resolver is down every LAN DNS packet goes to the upstream, none to us', () => {
+  const t = buildGatewayTable({
+    lan: 'lan0',
+    wan: 'wan0',
+    lanAddresses: { ipv4: '10.0.0.1', ipv6: 'fd00::1' },
+    dnsFallback: { ipv4: '198.18.0.1' },
+  });
+  const rules = t.chains.find((c) => c.name === CHAIN_DNS_REDIRECT)!.rules.map((r) => JSON.stringify(r.expr));
+  assert.equal(rules.length, 2, 'udp and tcp for IPv4; no IPv6 upstream, so no IPv6 rule');
+  for (const r of rules) {
+    assert.match(r, /"dnat":\{"family":"ip","addr":"198.18.0.1"\}/);
+    assert.doesNotMatch(r, /10\.0\.0\.1/, 'no exception for the gateway address: it is not answering');
+  }
+});

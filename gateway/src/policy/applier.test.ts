@@ -10,6 +10,7 @@ const DAD = { deviceId: 2, mac: '02:00:00:00:00:02', ips: ['192.168.77.12'] };
 
 class Kernel implements PairEnforcer {
   pairs = new Map<string, number>();
+  allowed: string[] = [];
   internet: string[] = [];
   bypass: string[] = [];
   exempt: string[] = [];
@@ -25,6 +26,9 @@ class Kernel implements PairEnforcer {
   }
   async blockBypassAddresses(a: Array<{ address: string; ttlSeconds: number }>) {
     this.bypass.push(...a.map((x) => x.address));
+  }
+  async allowPairs(p: Array<{ mac: string; address: string; ttlSeconds: number }>) {
+    this.allowed.push(...p.map((x) => `${x.mac}|${x.address}`));
   }
   async setInternetBlocked(macs: string[]) {
     this.internet = macs;
@@ -180,4 +184,30 @@ test('per-device bypass and QUIC settings reach the kernel sets by MAC', async (
   await applier.applyDevices();
   assert.deepEqual(kernel.exempt, [DAD.mac]);
   assert.deepEqual(kernel.quic, [KID.mac]);
+});
+
+test('under an internet block, names an allow rule lets through get their addresses allowed in the kernel', async () => {
+  const { kernel, rules, applier } = setup();
+  rules.internet.add(1);
+  await applier.applyRules();
+  const allow: Decision = { action: 'allow', ruleId: 4 };
+  applier.onAnswer({
+    client: KID.ips[0]!,
+    deviceId: 1,
+    name: 'khanacademy.org',
+    addresses: ['198.18.0.30'],
+    ttl: 60,
+    decision: allow,
+  });
+  // the default allow (no rule) of an unblocked device adds nothing
+  applier.onAnswer({
+    client: DAD.ips[0]!,
+    deviceId: 2,
+    name: 'khanacademy.org',
+    addresses: ['198.18.0.30'],
+    ttl: 60,
+    decision: allow,
+  });
+  await applier.settle();
+  assert.deepEqual(kernel.allowed, [`${KID.mac}|198.18.0.30`]);
 });

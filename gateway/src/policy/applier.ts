@@ -8,6 +8,8 @@ export interface PairEnforcer {
   blockPairs(pairs: Array<{ mac: string; address: string; ttlSeconds: number }>): Promise<void>;
   unblockPairs(pairs: Array<{ mac: string; address: string }>): Promise<void>;
   blockBypassAddresses(addresses: Array<{ address: string; ttlSeconds: number }>): Promise<void>;
+  /** Addresses a device whose internet is blocked may still reach (explicitly allowed names). */
+  allowPairs(pairs: Array<{ mac: string; address: string; ttlSeconds: number }>): Promise<void>;
   setInternetBlocked(macs: string[]): Promise<void>;
   setBypassExempt(macs: string[]): Promise<void>;
   setQuicBlocked(macs: string[]): Promise<void>;
@@ -68,6 +70,7 @@ export class PolicyApplier {
   readonly #pairs = new Map<string, Pair>();
   #queue: Array<{ mac: string; address: string; ttlSeconds: number }> = [];
   #bypassQueue: Array<{ address: string; ttlSeconds: number }> = [];
+  #allowQueue: Array<{ mac: string; address: string; ttlSeconds: number }> = [];
   #flushing: Promise<void> | null = null;
   #internetBlocked = new Set<string>();
   #deviceFlags = '';
@@ -101,7 +104,16 @@ export class PolicyApplier {
     decision: Decision;
   }): void {
     this.o.memory.remember(deviceKey(a.deviceId, a.client), a.addresses, a.name, a.ttl);
-    if (a.decision.action !== 'block') return;
+    if (a.decision.action !== 'block') {
+      // An allow rule beats an internet block for its names: let their addresses through.
+      if (a.decision.ruleId === null || a.deviceId === 0 || !this.#internetBlocked.size) return;
+      const mac = this.#macOf(a.deviceId);
+      if (!mac || !this.#internetBlocked.has(mac)) return;
+      const ttlSeconds = Math.max(a.ttl, MIN_BLOCK_TTL);
+      for (const address of a.addresses) this.#allowQueue.push({ mac, address, ttlSeconds });
+      this.#scheduleFlush();
+      return;
+    }
     const ttlSeconds = Math.max(a.ttl, MIN_BLOCK_TTL);
     if (a.decision.reason === 'bypass') {
       for (const address of a.addresses) this.#bypassQueue.push({ address, ttlSeconds });
@@ -284,18 +296,22 @@ export class PolicyApplier {
   }
 
   #scheduleFlush() {
-    if (this.#flushing || (!this.#queue.length && !this.#bypassQueue.length)) return;
+    if (this.#flushing || (!this.#queue.length && !this.#bypassQueue.length && !this.#allowQueue.length))
+      return;
     this.#flushing = (async () => {
       // One nft transaction for everything learned in this turn of the event loop.
       await new Promise((r) => setImmediate(r));
       const pairs = this.#queue;
       const bypass = this.#bypassQueue;
+      const allow = this.#allowQueue;
       this.#queue = [];
       this.#bypassQueue = [];
+      this.#allowQueue = [];
       try {
         await Promise.all([
           pairs.length ? this.o.enforcer.blockPairs(pairs) : undefined,
           bypass.length ? this.o.enforcer.blockBypassAddresses(bypass) : undefined,
+          allow.length ? this.o.enforcer.allowPairs(allow) : undefined,
         ]);
       } catch (err) {
         this.o.log.warn({ err, pairs: pairs.length, bypass: bypass.length }, 'could not add learned blocks');
