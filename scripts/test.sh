@@ -5,5 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run build --silent
+# the UI's unit tests (vitest, pure modules: formatters, CSV, API client, live frames)
+npm run test --silent -w ui
 mapfile -t files < <(find protocol/dist gateway/dist agent-lite/dist -name '*.test.js' 2>/dev/null | sort)
 exec node --test --test-concurrency=1 "${files[@]}"

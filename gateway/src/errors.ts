@@ -7,6 +7,8 @@ export const ERROR_STATUS = {
   PP_E_BAD_JSON: 400,
   PP_E_UNAUTHORIZED: 401,
   PP_E_FORBIDDEN: 403,
+  /** A cookie-authenticated change without the matching x-csrf-token header. */
+  PP_E_CSRF: 403,
   PP_E_NOT_FOUND: 404,
   PP_E_CONFLICT: 409,
   PP_E_PAYLOAD_TOO_LARGE: 413,

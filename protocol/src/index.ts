@@ -6,3 +6,5 @@ export * from './health.js';
 export * from './dns.js';
 export * from './catalog.js';
 export * from './rules.js';
+export * from './agents.js';
+export * from './audit.js';

@@ -1,121 +1,61 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
 import { forEachDatabase } from '../db/testing.js';
-import { buildApp, type App } from './app.js';
-import { AuthService } from '../auth/service.js';
-import { UserStore, SessionStore } from '../auth/store.js';
-import { DeviceStore } from '../db/device-store.js';
-import { UsageStore } from '../usage/store.js';
-import { UsageQueries } from '../usage/queries.js';
-import { DeviceService } from '../discovery/service.js';
-import { LiveFeed } from '../usage/live.js';
-import { UsageBreakdowns } from '../usage/breakdown.js';
-import { QueryLogStore } from '../querylog/store.js';
-import { DnsSettingsService } from '../settings/dns-settings.js';
-import { SettingsStore } from '../settings/store.js';
-import { FlowStore } from '../usage/flow-store.js';
 import type { Database } from '../db/open.js';
-import type { Rule } from '@packetpilot/protocol';
-import { Catalog } from '../classify/catalog.js';
-import { PolicyEngine } from '../policy/engine.js';
-import { RuleService } from '../policy/rule-service.js';
-import { RuleStore } from '../policy/rule-store.js';
+import { DeviceStore } from '../db/device-store.js';
+import { buildTestApp, bearer, type TestApp } from './testing.js';
 
-const catalog = Catalog.load();
-
-interface Fixture {
-  app: App;
-  live: LiveFeed;
-  usage: UsageStore;
-  deviceId: number;
+interface Fixture extends TestApp {
   adminToken: string;
   viewerToken: string;
-  engine: PolicyEngine<Rule>;
+  operatorToken: string;
 }
 
 async function setup(database: Database): Promise<Fixture> {
-  const db = database.db;
-  const auth = new AuthService(new UserStore(db), new SessionStore(db));
-  const usage = new UsageStore(db, { timeZone: 'UTC' });
-  const devicesRepo = new DeviceStore(db);
-  const devices = new DeviceService(
-    devicesRepo,
-    { totals: async () => new Map((await usage.totals({ kind: 0 })).map((t) => [t.deviceId, t] as const)) },
-    () => true,
-  );
-  const live = new LiveFeed();
-  const engine = new PolicyEngine<Rule>({ catalog });
-  const rules = new RuleService({ store: new RuleStore(db), catalog, engine, devices });
-  await rules.load();
-  const app = await buildApp({
-    log: pino({ level: 'silent' }),
-    auth,
-    devices,
-    usage: new UsageQueries(usage, devices),
-    remotes: new FlowStore(db),
-    breakdowns: new UsageBreakdowns(new FlowStore(db), {
-      classify: () => ({ service: null, category: null }),
-    }),
-    dnsLog: new QueryLogStore(db),
-    dnsSettings: await DnsSettingsService.load(new SettingsStore(db), {
-      cliUpstreams: ['198.18.0.1'],
-      log: pino({ level: 'silent' }),
-    }),
-    catalog,
-    rules,
-    live,
-    health: async () => ({
-      status: 'ok',
-      version: 'test',
-      uptimeSeconds: 0,
-      database: database.kind,
-      warnings: [],
-      memory: { rssBytes: 1, heapUsedBytes: 1, externalBytes: 1 },
-      accounting: { lastSampleAt: null, wanGapPercent: null },
-    }),
+  const t = await buildTestApp(database);
+  // Named as before: root (admin), watcher (viewer).
+  const root = await t.createUser('admin', { username: 'root', password: 'a long admin password' });
+  const watcher = await t.createUser('viewer', { username: 'watcher', password: 'a long viewer password' });
+  const operator = await t.createUser('operator', {
+    username: 'parent',
+    password: 'a long operator password',
   });
-  await auth.createUser('root', 'a long admin password', 'admin');
-  await auth.createUser('watcher', 'a long viewer password', 'viewer');
-  const device = await devicesRepo.upsertSeen({
-    mac: '02:50:50:00:00:01',
-    addresses: ['192.168.77.11'],
-    vendor: null,
-    at: new Date('2026-11-25T10:00:00Z'),
-  });
-  const login = async (username: string, password: string) =>
-    (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } })).json()
-      .token;
   return {
-    app,
-    live,
-    usage,
-    deviceId: device.id,
-    adminToken: await login('root', 'a long admin password'),
-    viewerToken: await login('watcher', 'a long viewer password'),
-    engine,
+    ...t,
+    adminToken: (await t.login(root)).token,
+    viewerToken: (await t.login(watcher)).token,
+    operatorToken: (await t.login(operator)).token,
   };
 }
 
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
 forEachDatabase('API', (target) => {
-  test('every route in the OpenAPI document except health and login refuses anonymous and bogus tokens', async () => {
+  test('every route of the OpenAPI document that is not public refuses anonymous and bogus credentials', async () => {
     const f = await setup(await target.open());
     const spec = (await f.app.inject({ url: '/api/v1/openapi.json', headers: bearer(f.viewerToken) })).json();
-    const routes: Array<[string, string]> = [['GET', '/api/v1/openapi.json']];
-    for (const [path, ops] of Object.entries(spec.paths as Record<string, object>)) {
-      for (const method of Object.keys(ops)) routes.push([method.toUpperCase(), path]);
+    const routes: Array<[string, string, string]> = [['GET', '/api/v1/openapi.json', 'viewer']];
+    for (const [path, ops] of Object.entries(
+      spec.paths as Record<string, Record<string, { 'x-pp-access': string }>>,
+    )) {
+      for (const [method, op] of Object.entries(ops))
+        routes.push([method.toUpperCase(), path, op['x-pp-access']]);
     }
     assert.ok(routes.length >= 8, `expected the documented routes, got ${routes.length}`);
-    const open = new Set(['GET /api/v1/health', 'POST /api/v1/auth/login']);
-    for (const [method, path] of routes) {
-      const url = path.replace('{id}', String(f.deviceId));
+    const open = routes.filter(([, , access]) => access === 'public').map(([m, p]) => `${m} ${p}`);
+    assert.ok(open.includes('GET /api/v1/health') && open.includes('POST /api/v1/auth/login'), String(open));
+    for (const [method, path, access] of routes) {
+      assert.ok(
+        ['public', 'agent', 'viewer', 'operator', 'admin'].includes(access),
+        `${method} ${path}: ${access}`,
+      );
+      if (access === 'public') continue;
+      const url = path.replace(/\{[^}]+\}/g, String(f.deviceId));
       const key = `${method} ${path}`;
-      if (open.has(key)) continue;
       for (const headers of [
         {},
         bearer('x'.repeat(43)),
+        bearer(`ppt_1_${'x'.repeat(43)}`),
+        { authorization: 'Basic cm9vdDpwdw==' },
+        { authorization: 'Agent 1.not-a-secret' },
         { cookie: 'pp_session=forged-session-token-123456' },
       ]) {
         const res = await f.app.inject({
@@ -150,10 +90,16 @@ forEachDatabase('API', (target) => {
       payload: { username: 'ROOT', password: 'a long admin password' },
     });
     assert.equal(res.statusCode, 200);
-    const cookie = String(res.headers['set-cookie']);
-    assert.match(cookie, /pp_session=[^;]+; .*HttpOnly/);
-    assert.match(cookie, /SameSite=Strict/);
-    const session = cookie.split(';')[0]!;
+    const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+    const sessionCookie = cookies.find((c) => c.startsWith('pp_session='))!;
+    assert.match(sessionCookie, /pp_session=[^;]+; .*HttpOnly/);
+    assert.match(sessionCookie, /SameSite=Strict/);
+    assert.doesNotMatch(sessionCookie, /Secure/, 'plain HTTP in tests');
+    const csrfCookie = cookies.find((c) => c.startsWith('pp_csrf='))!;
+    assert.match(csrfCookie, /SameSite=Strict/);
+    assert.doesNotMatch(csrfCookie, /HttpOnly/, 'the UI reads it');
+    assert.equal(csrfCookie.split(';')[0], `pp_csrf=${res.json().csrfToken}`);
+    const session = sessionCookie.split(';')[0]!;
     assert.equal(
       (await f.app.inject({ url: '/api/v1/auth/me', headers: { cookie: session } })).json().username,
       'root',
@@ -226,7 +172,7 @@ forEachDatabase('API', (target) => {
     await f.app.close();
   });
 
-  test('devices, rename (admin only) and usage series/summary from stored usage', async () => {
+  test('devices, rename (operator and up) and usage series/summary from stored usage', async () => {
     const f = await setup(await target.open());
     const at = new Date(Date.now() - 30 * 60_000);
     await f.usage.commit({
@@ -253,7 +199,7 @@ forEachDatabase('API', (target) => {
     res = await f.app.inject({
       method: 'PATCH',
       url: `/api/v1/devices/${f.deviceId}`,
-      headers: bearer(f.adminToken),
+      headers: bearer(f.operatorToken),
       payload: { name: 'Kid laptop' },
     });
     assert.equal(res.statusCode, 200);
@@ -322,7 +268,7 @@ forEachDatabase('Rules and catalogue API', (target) => {
     let res = await f.app.inject({
       method: 'POST',
       url: '/api/v1/rules',
-      headers: json(f.adminToken),
+      headers: json(f.operatorToken),
       payload: { ...blockInternet, note: 'bed time' },
     });
     assert.equal(res.statusCode, 201, res.body);

@@ -7,11 +7,14 @@ const unused = () => {
   throw new Error('not called while generating the OpenAPI document');
 };
 
-/** The OpenAPI document, from the routes themselves (no database, no kernel needed). */
-export async function generateOpenApi(): Promise<unknown> {
-  const deps: AppDeps = {
+/** Dependencies that throw when called: enough to build the app for its routes alone. */
+export function placeholderDeps(): AppDeps {
+  return {
     log: pino({ level: 'silent' }),
     auth: { authenticate: unused, login: unused, logout: unused } as unknown as AppDeps['auth'],
+    users: { list: unused, get: unused, create: unused, update: unused, delete: unused },
+    tokens: { create: unused, authenticate: unused, list: unused, revoke: unused },
+    audit: { append: unused, query: unused },
     devices: { list: unused, get: unused, exists: unused, update: unused },
     usage: { series: unused, summary: unused },
     remotes: { topRemotes: unused },
@@ -23,7 +26,11 @@ export async function generateOpenApi(): Promise<unknown> {
     health: unused,
     live: new LiveFeed(),
   };
-  const app = await buildApp(deps);
+}
+
+/** The OpenAPI document, from the routes themselves (no database, no kernel needed). */
+export async function generateOpenApi(): Promise<unknown> {
+  const app = await buildApp(placeholderDeps());
   await app.ready();
   const doc = app.swagger();
   await app.close();

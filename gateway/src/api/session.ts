@@ -1,43 +1,72 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AuthenticatedUser, AuthService } from '../auth/service.js';
-import { errorBody } from './errors.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
+/** The session token, HttpOnly: the browser sends it, scripts cannot read it. */
 export const SESSION_COOKIE = 'pp_session';
+/** Readable by the UI's scripts, which echo it in CSRF_HEADER on every change. */
+export const CSRF_COOKIE = 'pp_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    user: AuthenticatedUser | null;
-  }
+/**
+ * The CSRF token of a session: derived from the session token, so it is bound to that session (a
+ * cookie planted by someone else does not match) and needs no storage. One-way: it does not
+ * reveal the session token to the scripts that read it.
+ */
+export function csrfTokenFor(sessionToken: string): string {
+  return createHash('sha256').update(`pp-csrf:${sessionToken}`).digest('base64url');
 }
 
-/** The session token from `Authorization: Bearer` or, for the UI, the HttpOnly cookie. */
-export function tokenOf(request: FastifyRequest): string | null {
+/** True when the request's x-csrf-token header is the CSRF token of `sessionToken`. */
+export function csrfHeaderMatches(request: FastifyRequest, sessionToken: string): boolean {
+  const header = request.headers[CSRF_HEADER];
+  if (typeof header !== 'string') return false;
+  const presented = Buffer.from(header);
+  const expected = Buffer.from(csrfTokenFor(sessionToken));
+  return presented.length === expected.length && timingSafeEqual(presented, expected);
+}
+
+/** Where a request's credential came from; the cookie is the one that needs CSRF protection. */
+export type Credential =
+  | { scheme: 'bearer'; token: string }
+  | { scheme: 'cookie'; token: string }
+  | { scheme: 'agent'; header: string }
+  | { scheme: 'unsupported' };
+
+/**
+ * `Authorization: Bearer <session or API token>`, `Authorization: Agent <id>.<secret>`, or the
+ * session cookie. An Authorization header wins over the cookie. Null when there is none.
+ */
+export function credentialOf(request: FastifyRequest): Credential | null {
   const header = request.headers.authorization;
   if (header) {
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    return match ? match[1]! : null;
+    const bearer = /^Bearer\s+(\S+)$/i.exec(header);
+    if (bearer) return { scheme: 'bearer', token: bearer[1]! };
+    if (/^Agent\s/i.test(header)) return { scheme: 'agent', header };
+    return { scheme: 'unsupported' };
   }
-  return request.cookies[SESSION_COOKIE] ?? null;
+  const cookie = request.cookies[SESSION_COOKIE];
+  return cookie ? { scheme: 'cookie', token: cookie } : null;
 }
 
-/** Adds the auth hook to this encapsulation context: every route registered in it needs a session. */
-export function requireSession(app: FastifyInstance, auth: AuthService): void {
-  app.addHook('onRequest', async (request, reply) => {
-    const token = tokenOf(request);
-    const user = token ? await auth.authenticate(token) : null;
-    if (!user) {
-      return reply
-        .status(401)
-        .send(errorBody('PP_E_UNAUTHORIZED', 'log in first: session cookie or Bearer token required'));
-    }
-    request.user = user;
-  });
+/** The session token a request came with (cookie or Bearer), for logout. */
+export function sessionTokenOf(request: FastifyRequest): string | null {
+  const c = credentialOf(request);
+  return c && (c.scheme === 'bearer' || c.scheme === 'cookie') ? c.token : null;
 }
 
-export function requireRole(role: 'admin') {
-  return async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
-    if (request.user?.role !== role) {
-      return reply.status(403).send(errorBody('PP_E_FORBIDDEN', `this needs the ${role} role`));
-    }
-  };
+export function setSessionCookies(
+  reply: FastifyReply,
+  session: { token: string; expiresAt: Date },
+  secure: boolean,
+): string {
+  const csrfToken = csrfTokenFor(session.token);
+  const base = { path: '/', sameSite: 'strict', secure, expires: session.expiresAt } as const;
+  reply.setCookie(SESSION_COOKIE, session.token, { ...base, httpOnly: true });
+  reply.setCookie(CSRF_COOKIE, csrfToken, { ...base, httpOnly: false });
+  return csrfToken;
+}
+
+export function clearSessionCookies(reply: FastifyReply, secure: boolean): void {
+  reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure });
+  reply.clearCookie(CSRF_COOKIE, { path: '/', sameSite: 'strict', secure });
 }

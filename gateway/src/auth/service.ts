@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
-import type { Role } from '@packetpilot/protocol';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DUMMY_HASH_PROMISE, checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.js';
+import { asRole, type Role } from './roles.js';
+import { UsernameTakenError } from './store.js';
 import { AppError } from '../errors.js';
 
 export interface UserRecord {
@@ -13,9 +14,11 @@ export interface UserRecord {
 
 /** What auth needs from storage; the Drizzle-backed stores in auth/store.ts satisfy it. */
 export interface UserRepo {
-  create(u: { username: string; passwordHash: string; role: string }): Promise<UserRecord>;
+  create(u: { username: string; passwordHash: string; role: Role }): Promise<UserRecord>;
   findByUsername(username: string): Promise<UserRecord | null>;
   get(id: number): Promise<UserRecord | null>;
+  setPassword(id: number, passwordHash: string): Promise<boolean>;
+  count(): Promise<number>;
 }
 
 export interface SessionRepo {
@@ -27,6 +30,8 @@ export interface SessionRepo {
   ): Promise<unknown>;
   findValid(tokenHash: string): Promise<{ userId: number; expiresAt: Date } | null>;
   delete(tokenHash: string): Promise<unknown>;
+  /** Every session of the user, or all but the one whose hash is `except`. */
+  deleteForUser(userId: number, except?: string): Promise<number>;
 }
 
 export interface AuthenticatedUser {
@@ -41,14 +46,16 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-function asRole(role: string): Role {
-  if (role === 'admin' || role === 'viewer') return role;
-  throw new AppError('PP_E_INTERNAL', `unknown role in database: ${role}`);
-}
-
 const USERNAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
+/**
+ * Passwords and sessions: log in and out, check a session, create users, change passwords, and
+ * the one-time setup token that creates the first admin of an empty database.
+ */
 export class AuthService {
+  /** sha256 of the setup token while setup is possible; null once it is done (or never needed). */
+  #setupHash: Buffer | null = null;
+
   constructor(
     private readonly users: UserRepo,
     private readonly sessions: SessionRepo,
@@ -67,12 +74,18 @@ export class AuthService {
     if (policy) throw new AppError('PP_E_VALIDATION', policy);
     if (await this.users.findByUsername(name))
       throw new AppError('PP_E_CONFLICT', `user ${name} already exists`);
-    const user = await this.users.create({
-      username: name,
-      passwordHash: await hashPassword(password),
-      role,
-    });
-    return { id: user.id, username: user.username, role: asRole(user.role) };
+    try {
+      const user = await this.users.create({
+        username: name,
+        passwordHash: await hashPassword(password),
+        role,
+      });
+      return { id: user.id, username: user.username, role: asRole(user.role) };
+    } catch (err) {
+      if (err instanceof UsernameTakenError)
+        throw new AppError('PP_E_CONFLICT', `user ${name} already exists`);
+      throw err;
+    }
   }
 
   /**
@@ -96,6 +109,7 @@ export class AuthService {
     };
   }
 
+  /** The user of a live session; null when unknown, expired, or the user is disabled or gone. */
   async authenticate(token: string): Promise<AuthenticatedUser | null> {
     if (token.length < 20 || token.length > 200) return null;
     const session = await this.sessions.findValid(hashToken(token));
@@ -107,5 +121,84 @@ export class AuthService {
 
   async logout(token: string): Promise<void> {
     await this.sessions.delete(hashToken(token));
+  }
+
+  /** Ends every session of the user at once (disable, delete, password reset). */
+  async endSessions(userId: number): Promise<number> {
+    return this.sessions.deleteForUser(userId);
+  }
+
+  /**
+   * A user changing their own password: false when `current` is wrong. Their other sessions end;
+   * `keepSession` (the session token the change came through, if any) stays logged in.
+   */
+  async changePassword(
+    userId: number,
+    current: string,
+    next: string,
+    keepSession?: string,
+  ): Promise<boolean> {
+    const user = await this.users.get(userId);
+    const ok = await verifyPassword(current, user?.passwordHash ?? (await DUMMY_HASH_PROMISE));
+    if (!user || !ok) return false;
+    const policy = checkPasswordPolicy(next);
+    if (policy) throw new AppError('PP_E_VALIDATION', `new: ${policy}`);
+    await this.users.setPassword(userId, await hashPassword(next));
+    await this.sessions.deleteForUser(userId, keepSession === undefined ? undefined : hashToken(keepSession));
+    return true;
+  }
+
+  /** An admin setting someone's password: all of that user's sessions end. */
+  async resetPassword(userId: number, password: string): Promise<void> {
+    const policy = checkPasswordPolicy(password);
+    if (policy) throw new AppError('PP_E_VALIDATION', `password: ${policy}`);
+    if (!(await this.users.setPassword(userId, await hashPassword(password)))) {
+      throw new AppError('PP_E_NOT_FOUND', `user ${userId} not found`);
+    }
+    await this.sessions.deleteForUser(userId);
+  }
+
+  /**
+   * When the database has no user yet, makes the one-time setup token (the daemon prints it) that
+   * `setup` exchanges for the first admin. Returns null when there are users already.
+   */
+  async prepareSetup(): Promise<string | null> {
+    if ((await this.users.count()) > 0) {
+      this.#setupHash = null;
+      return null;
+    }
+    const token = randomBytes(24).toString('base64url');
+    this.#setupHash = createHash('sha256').update(token).digest();
+    return token;
+  }
+
+  /** True while the setup token can still be used. */
+  get setupPending(): boolean {
+    return this.#setupHash !== null;
+  }
+
+  /**
+   * Creates the first admin with the setup token: once. PP_E_CONFLICT when setup is done (or was
+   * never offered), PP_E_UNAUTHORIZED for a wrong token.
+   */
+  async setup(token: string, username: string, password: string): Promise<AuthenticatedUser> {
+    const expected = this.#setupHash;
+    if (expected === null) throw new AppError('PP_E_CONFLICT', 'setup is done: log in instead');
+    const presented = createHash('sha256').update(token).digest();
+    if (!timingSafeEqual(presented, expected)) {
+      throw new AppError('PP_E_UNAUTHORIZED', 'wrong setup token');
+    }
+    // Taken before the first await: a concurrent second request finds setup done.
+    this.#setupHash = null;
+    try {
+      // An admin created from the CLI meanwhile ends setup too.
+      if ((await this.users.count()) > 0)
+        throw new AppError('PP_E_CONFLICT', 'setup is done: log in instead');
+      return await this.createUser(username, password, 'admin');
+    } catch (err) {
+      // A bad username or password leaves the token usable for a corrected request.
+      if (err instanceof AppError && err.code === 'PP_E_VALIDATION') this.#setupHash = expected;
+      throw err;
+    }
   }
 }

@@ -88,4 +88,31 @@ forEachDatabase('UserStore and SessionStore', (target) => {
     assert.equal(await sessions.deleteForUser(u.id), 1);
     assert.equal(await sessions.findValid('d'.repeat(64)), null);
   });
+
+  test('users: list by name, role changes, enabled admins counted, delete takes sessions along', async () => {
+    const { db } = await target.empty();
+    const users = new UserStore(db);
+    const sessions = new SessionStore(db);
+    const zed = await users.create({ username: 'zed', passwordHash: HASH, role: 'admin' });
+    const amy = await users.create({ username: 'amy', passwordHash: HASH, role: 'viewer' });
+    assert.deepEqual(
+      (await users.list()).map((u) => u.username),
+      ['amy', 'zed'],
+    );
+    assert.equal(await users.countEnabledAdmins(), 1);
+    assert.equal(await users.setRole(amy.id, 'admin'), true);
+    assert.equal(await users.countEnabledAdmins(), 2);
+    await users.setDisabled(zed.id, true);
+    assert.equal(await users.countEnabledAdmins(), 1, 'a disabled admin does not count');
+    assert.equal(await users.setRole(424242, 'operator'), false);
+
+    await sessions.create(amy.id, 'e'.repeat(64), 3_600_000);
+    await sessions.create(amy.id, 'f'.repeat(64), 3_600_000);
+    await sessions.create(amy.id, '0'.repeat(64), 3_600_000);
+    assert.equal(await sessions.deleteForUser(amy.id, 'f'.repeat(64)), 2, 'all but the one kept');
+    assert.equal((await sessions.findValid('f'.repeat(64)))?.userId, amy.id);
+    assert.equal(await users.delete(amy.id), true);
+    assert.equal(await sessions.findValid('f'.repeat(64)), null);
+    assert.equal(await users.delete(amy.id), false);
+  });
 });

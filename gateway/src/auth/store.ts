@@ -3,7 +3,7 @@
  * session tokens (sha256) and hands over only the results.
  */
 import type { Role } from '@packetpilot/protocol';
-import { and, count, eq, gt, lte } from 'drizzle-orm';
+import { and, asc, count, eq, gt, lte, ne } from 'drizzle-orm';
 import type { Db } from '../db/open.js';
 import { sessions, users } from '../db/schema.js';
 
@@ -87,12 +87,40 @@ export class UserStore {
     return this.#update(id, { disabled });
   }
 
+  async setRole(id: number, role: Role): Promise<boolean> {
+    return this.#update(id, { role });
+  }
+
+  /** Its sessions and API tokens go with it (foreign keys cascade). Returns false when there is none. */
+  async delete(id: number): Promise<boolean> {
+    const rows = await this.db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
+    return rows.length > 0;
+  }
+
+  /** By username. */
+  async list(): Promise<UserRecord[]> {
+    const rows = await this.db.select(userColumns).from(users).orderBy(asc(users.username));
+    return rows.map(asUser);
+  }
+
   async count(): Promise<number> {
     const [row] = await this.db.select({ n: count() }).from(users);
     return row?.n ?? 0;
   }
 
-  async #update(id: number, set: { passwordHash?: string; disabled?: boolean }): Promise<boolean> {
+  /** Admins who can log in: the last one must stay. */
+  async countEnabledAdmins(): Promise<number> {
+    const [row] = await this.db
+      .select({ n: count() })
+      .from(users)
+      .where(and(eq(users.role, 'admin'), eq(users.disabled, false)));
+    return row?.n ?? 0;
+  }
+
+  async #update(
+    id: number,
+    set: { passwordHash?: string; disabled?: boolean; role?: Role },
+  ): Promise<boolean> {
     const rows = await this.db
       .update(users)
       .set({ ...set, updatedAt: this.now() })
@@ -166,11 +194,18 @@ export class SessionStore {
     return rows.length > 0;
   }
 
-  /** Logs a user out everywhere (password change, disable). Returns how many sessions went. */
-  async deleteForUser(userId: number): Promise<number> {
+  /**
+   * Logs a user out everywhere (disable, password reset), or everywhere but `except` (the session
+   * that changed its own password). Returns how many sessions went.
+   */
+  async deleteForUser(userId: number, except?: string): Promise<number> {
     const rows = await this.db
       .delete(sessions)
-      .where(eq(sessions.userId, userId))
+      .where(
+        except === undefined
+          ? eq(sessions.userId, userId)
+          : and(eq(sessions.userId, userId), ne(sessions.id, except)),
+      )
       .returning({ id: sessions.id });
     return rows.length;
   }

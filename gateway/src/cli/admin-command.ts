@@ -3,6 +3,7 @@ import { UsageError, parseDatabaseUrl } from './args.js';
 import { openDatabase } from '../db/open.js';
 import { UserStore, SessionStore } from '../auth/store.js';
 import { AuthService } from '../auth/service.js';
+import { isRole } from '../auth/roles.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -28,8 +29,8 @@ export async function runAdminCommand(argv: string[]): Promise<number> {
   });
   if (!values.username) throw new UsageError('admin create: --username U is required');
   const role = values.role ?? 'admin';
-  if (role !== 'admin' && role !== 'viewer')
-    throw new UsageError(`admin create: --role must be admin or viewer, got ${role}`);
+  if (!isRole(role))
+    throw new UsageError(`admin create: --role must be admin, operator or viewer, got ${role}`);
   if (!values['password-stdin'])
     throw new UsageError('admin create: --password-stdin is required (the password is read from stdin)');
   const password = (await readStdin()).replace(/\r?\n$/, '');

@@ -7,6 +7,9 @@ test('gateway args: defaults and required interfaces', () => {
   assert.deepEqual(a.listen, { host: null, port: 8080 });
   assert.equal(a.dataDir, '/var/lib/packetpilot');
   assert.equal(a.databaseUrl, null);
+  assert.deepEqual([a.allowWanAdmin, a.tls], [false, false]);
+  const b = parseGatewayArgs(['--lan', 'lan0', '--wan', 'wan0', '--allow-wan-admin', '--tls'], {});
+  assert.deepEqual([b.allowWanAdmin, b.tls], [true, true]);
   assert.throws(() => parseGatewayArgs(['--lan', 'lan0'], {}), /--wan IF is required/);
   assert.throws(() => parseGatewayArgs(['--lan', 'x', '--wan', 'x'], {}), /must be different/);
   assert.throws(() => parseGatewayArgs(['--lan', 'a b', '--wan', 'w'], {}), /not an interface name/);

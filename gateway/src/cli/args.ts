@@ -17,6 +17,10 @@ export interface GatewayArgs {
   upstreams: string[];
   /** Port of the LAN DNS server; 0 turns it off. */
   dnsPort: number;
+  /** Serve the API on every local address, not only the LAN's (--allow-wan-admin). */
+  allowWanAdmin: boolean;
+  /** Serve HTTPS with a self-signed certificate made on first start (--tls). */
+  tls: boolean;
 }
 
 const IFNAME_RE = /^[A-Za-z0-9_.:@-]{1,15}$/;
@@ -62,6 +66,8 @@ export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv): Gatewa
       'dhcp-leases': { type: 'string' },
       upstream: { type: 'string', multiple: true },
       'dns-port': { type: 'string' },
+      'allow-wan-admin': { type: 'boolean' },
+      tls: { type: 'boolean' },
     },
     strict: true,
   });
@@ -94,5 +100,7 @@ export function parseGatewayArgs(argv: string[], env: NodeJS.ProcessEnv): Gatewa
     leasesPath: values['dhcp-leases'] ?? null,
     upstreams,
     dnsPort,
+    allowWanAdmin: values['allow-wan-admin'] ?? false,
+    tls: values.tls ?? false,
   };
 }

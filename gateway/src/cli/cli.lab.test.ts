@@ -53,7 +53,7 @@ test('bad URLs, unknown commands and missing flags are usage errors (exit 2)', a
     [['gateway', '--lan', 'a', '--wan', 'b', '--colour'], /Unknown option '--colour'/],
     [
       ['admin', 'create', '--username', 'x', '--role', 'root', '--password-stdin'],
-      /--role must be admin or viewer/,
+      /--role must be admin, operator or viewer/,
     ],
   ] as const) {
     const r = await run(process.execPath, [CLI, ...args]);

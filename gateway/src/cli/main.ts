@@ -12,7 +12,8 @@ const HELP = `packetpilot — the Packet Pilot gateway
 
 Usage:
   packetpilot gateway --lan IF --wan IF [--listen ADDR:PORT] [--data-dir DIR] [--database-url URL]
-  packetpilot admin create --username U --role admin|viewer --password-stdin [--data-dir DIR | --database-url URL]
+                      [--upstream ADDR[:PORT]]... [--dns-port N] [--tls] [--allow-wan-admin]
+  packetpilot admin create --username U --role admin|operator|viewer --password-stdin [--data-dir DIR | --database-url URL]
   packetpilot lab up|down|status [--clients N]
 `;
 

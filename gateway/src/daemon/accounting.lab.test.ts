@@ -4,13 +4,16 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { requireRootOrSkip } from '../testing/fixtures.js';
-import { ApiClient, GatewayProcess, runCli, until } from '../testing/gateway-process.js';
-import { LAB, labClient, labDown, labUp, execIn } from '../lab/index.js';
+import {
+  startLabGateway,
+  until,
+  type ApiClient,
+  type GatewayProcess,
+  type LabGateway,
+} from '../testing/gateway-process.js';
+import { LAB, labClient, execIn } from '../lab/index.js';
 import type { Device, LiveRates, RemoteList } from '@packetpilot/protocol';
 import { WebSocket } from 'ws';
 import { openDatabase } from '../db/open.js';
@@ -18,7 +21,7 @@ import { UsageStore } from '../usage/store.js';
 
 const skip = requireRootOrSkip();
 const COUNTER_TABLE = 'ppt_client_truth';
-const PASSWORD = 'lab test password';
+let lab: LabGateway | undefined;
 let dataDir = '';
 let gateway: GatewayProcess;
 let api: ApiClient;
@@ -123,24 +126,12 @@ async function expectMatch(
 
 before(async () => {
   if (skip) return;
-  await labDown();
-  await labUp();
-  dataDir = await mkdtemp(join(tmpdir(), 'pp-gw-lab-'));
-  const created = await runCli(
-    ['admin', 'create', '--username', 'admin', '--role', 'admin', '--password-stdin', '--data-dir', dataDir],
-    PASSWORD,
-  );
-  assert.equal(created.code, 0, created.stderr);
-  gateway = new GatewayProcess(['--data-dir', dataDir]);
-  await gateway.start();
-  api = await ApiClient.login('admin', PASSWORD);
+  lab = await startLabGateway();
+  ({ gateway, api, dataDir } = lab);
 });
 
 after(async () => {
-  if (skip) return;
-  await gateway?.stop();
-  await labDown();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  if (!skip) await lab?.close();
 });
 
 test(

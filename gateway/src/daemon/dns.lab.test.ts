@@ -5,17 +5,20 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import type { Device, DnsQueryList, Rule, UsageBreakdown } from '@packetpilot/protocol';
 import { requireRootOrSkip } from '../testing/fixtures.js';
-import { ApiClient, GatewayProcess, runCli, until } from '../testing/gateway-process.js';
+import {
+  startLabGateway,
+  until,
+  type ApiClient,
+  type GatewayProcess,
+  type LabGateway,
+} from '../testing/gateway-process.js';
 import { curlOk, dig, download, growing, sleep, tcpRead } from '../testing/lab-clients.js';
-import { DOT_BANNER, LAB, LAB_NAMES, execIn, labClient, labDown, labUp } from '../lab/index.js';
+import { DOT_BANNER, LAB, LAB_NAMES, execIn, labClient } from '../lab/index.js';
 
 const skip = requireRootOrSkip();
-const PASSWORD = 'lab test password';
 const GW = LAB.lan.gateway4;
 const c1 = labClient(1);
 const c2 = labClient(2);
@@ -25,7 +28,7 @@ const YOUTUBE = ipv4Of('www.youtube.com');
 const NETFLIX = ipv4Of('www.netflix.com');
 const now = (): number => performance.timeOrigin + performance.now();
 
-let dataDir = '';
+let lab: LabGateway | undefined;
 let gateway: GatewayProcess;
 let api: ApiClient;
 
@@ -40,27 +43,16 @@ async function deviceOf(c: { mac: string; ipv4: string }): Promise<Device> {
 
 before(async () => {
   if (skip) return;
-  await labDown();
-  await labUp();
-  dataDir = await mkdtemp(join(tmpdir(), 'pp-dns-lab-'));
-  const created = await runCli(
-    ['admin', 'create', '--username', 'admin', '--role', 'admin', '--password-stdin', '--data-dir', dataDir],
-    PASSWORD,
-  );
-  assert.equal(created.code, 0, created.stderr);
-  gateway = new GatewayProcess(['--data-dir', dataDir]);
-  await gateway.start();
-  api = await ApiClient.login('admin', PASSWORD);
+  lab = await startLabGateway();
+  ({ gateway, api } = lab);
   // every client talks once so the gateway knows it as a device
   for (const c of [c1, c2, c3]) await execIn(c.ns, 'ping', ['-c', '1', '-W', '1', GW]);
 });
 
 after(async () => {
   if (skip) return;
-  await gateway?.stop();
   if (process.env.PP_GATEWAY_LOG) await writeFile(process.env.PP_GATEWAY_LOG, gateway?.log ?? '');
-  await labDown();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await lab?.close();
 });
 
 test(
@@ -237,7 +229,7 @@ test(
     // and back to our own resolver: its log sees the next query
     const kid = await deviceOf(c1);
     // a CNAME: dig +short prints the target, then its address
-  assert.equal(await dig(c1.ns, GW, 'cdn.lab.test'), `files.lab.test.\n${LAB.wan.server4}`);
+    assert.equal(await dig(c1.ns, GW, 'cdn.lab.test'), `files.lab.test.\n${LAB.wan.server4}`);
     await until(
       'the query in our log again',
       async () =>

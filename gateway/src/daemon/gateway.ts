@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../log.js';
 import type { CommandRunner } from '../os/runner.js';
@@ -15,6 +16,12 @@ import { DeviceService } from '../discovery/service.js';
 import { createVendorLookup } from '../discovery/oui.js';
 import { UserStore, SessionStore } from '../auth/store.js';
 import { AuthService } from '../auth/service.js';
+import { UserService } from '../auth/users.js';
+import { ApiTokenStore } from '../auth/token-store.js';
+import { TokenService } from '../auth/tokens.js';
+import { AuditLog } from '../audit/store.js';
+import { normalizeAddress } from '../api/access-control.js';
+import { ensureCertificate } from './tls.js';
 import {
   COUNTER_FWD_DOWN,
   COUNTER_FWD_UP,
@@ -26,6 +33,7 @@ import {
   enableForwarding,
 } from '../netfilter/index.js';
 import { buildApp, API_VERSION } from '../api/app.js';
+import { createAgentModule } from '../agents/module.js';
 import { interfaceAddresses, requireRoot } from './preflight.js';
 import { Ticker } from './ticker.js';
 import { lanMatcher, startFlows } from './flows.js';
@@ -78,6 +86,20 @@ export async function startGateway(
   const host =
     args.listen.host ?? lanAddrs.find((a) => !a.address.includes(':'))?.address ?? lanAddrs[0]?.address;
   if (!host) throw new Error(`--lan ${args.lan} has no address to listen on; give --listen ADDR:PORT`);
+  // The API answers only requests that arrive on the LAN (or the box itself) unless told otherwise.
+  const adminAddresses = args.allowWanAdmin
+    ? undefined
+    : [...lanAddrs.map((a) => a.address), '127.0.0.1', '::1'].map(normalizeAddress);
+  if (
+    adminAddresses &&
+    !['0.0.0.0', '::', 'localhost'].includes(host) &&
+    !adminAddresses.includes(normalizeAddress(host))
+  ) {
+    throw new Error(
+      `--listen ${host} is not an address of --lan ${args.lan}: the API would refuse every request; ` +
+        'listen on a LAN address or add --allow-wan-admin',
+    );
+  }
 
   const health = new HealthRegistry();
   const started = Date.now();
@@ -269,10 +291,25 @@ export async function startGateway(
       await policy.hits.flush();
     });
 
-    const auth = new AuthService(new UserStore(db), new SessionStore(db));
+    const userStore = new UserStore(db);
+    const auth = new AuthService(userStore, new SessionStore(db));
+    // No user yet: a one-time token, printed below, lets the first visitor create the admin.
+    const setupToken = await auth.prepareSetup();
+    const tlsAddress = lanIpv4 ?? lanIpv6 ?? host;
+    const tls = args.tls
+      ? await ensureCertificate({ runner, dir: join(args.dataDir, 'tls'), address: tlsAddress, log })
+      : undefined;
+    const agents = createAgentModule(db, { log: log.child({ module: 'agents' }) });
     const app: FastifyInstance = await buildApp({
       log,
       auth,
+      ...agents.deps,
+      deviceForAddress: async (address) => (await scanner.deviceIdForAddress(address)) || null,
+      users: new UserService(userStore, auth),
+      tokens: new TokenService(new ApiTokenStore(db)),
+      audit: new AuditLog(db),
+      allowedLocalAddresses: adminAddresses,
+      tls: tls && { cert: tls.cert, key: tls.key },
       devices,
       usage: new UsageQueries(usageStore, devices),
       remotes: flowStore,
@@ -308,10 +345,22 @@ export async function startGateway(
       },
     });
     await app.listen({ host, port: args.listen.port });
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${args.listen.port}`;
-    log.info({ url, lan: args.lan, wan: args.wan, database: database.kind }, 'gateway running');
+    const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${args.listen.port}`;
+    log.info(
+      { url, lan: args.lan, wan: args.wan, database: database.kind, lanOnly: !args.allowWanAdmin },
+      'gateway running',
+    );
+    if (setupToken) {
+      // In the message, not a field: fields named token are redacted from the log.
+      log.warn(
+        `no users yet: create the first admin once with POST ${url}/api/v1/auth/setup ` +
+          `{"token":"${setupToken}","username":"…","password":"…"} ` +
+          '(or packetpilot admin create); the token dies with its first use and with this process',
+      );
+    }
 
     closers.push(async () => {
+      agents.hub.closeAll();
       await app.close();
       for (const t of tickers) await t.stop();
       await meter.sample().catch((err: unknown) => log.warn({ err }, 'final sample failed'));

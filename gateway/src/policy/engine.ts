@@ -8,7 +8,7 @@
  * generation changes.
  */
 import type { RuleSpecificity, RuleTarget, RuleScope } from '@packetpilot/protocol';
-import type { BypassKind, CategoryEntry, ServiceEntry } from '../classify/catalog.js';
+import { BYPASS_KINDS, type BypassKind, type CategoryEntry, type ServiceEntry } from '../classify/catalog.js';
 import { normaliseName } from '../classify/names.js';
 import type { Decision, DomainPolicy } from './decision.js';
 
@@ -33,14 +33,9 @@ export interface PolicyCatalog {
  * use-application-dns.net is how Firefox is told to keep DoH off. 'linux' (privacy distros'
  * websites) is informational only: visiting them does not get around the gateway.
  */
-export const BYPASS_BLOCKED: ReadonlySet<BypassKind> = new Set<BypassKind>([
-  'encrypted-dns',
-  'vpn',
-  'proxies',
-  'tor',
-  'apple-private-relay',
-  'browsers',
-]);
+export const BYPASS_BLOCKED: ReadonlySet<BypassKind> = new Set<BypassKind>(
+  BYPASS_KINDS.filter((k) => k !== 'linux'),
+);
 
 export type DecisionSource = 'rule' | 'bypass' | 'default';
 

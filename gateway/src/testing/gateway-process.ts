@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { LAB } from '../lab/index.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LAB, labDown, labUp } from '../lab/index.js';
 import { systemRunner, type RunResult } from '../os/runner.js';
 
 export const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -124,4 +127,42 @@ export class ApiClient {
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return (res.status === 204 ? undefined : await res.json()) as T;
   }
+}
+
+export interface LabGateway {
+  gateway: GatewayProcess;
+  /** Logged in as the admin created for the run. */
+  api: ApiClient;
+  dataDir: string;
+  password: string;
+  /** Stops the daemon, takes the lab down and removes the data dir. */
+  close(): Promise<void>;
+}
+
+/** A fresh lab, a data dir with an admin, and the daemon running on it: how lab tests begin. */
+export async function startLabGateway(
+  password = 'lab test password',
+  extraArgs: string[] = [],
+): Promise<LabGateway> {
+  await labDown();
+  await labUp();
+  const dataDir = await mkdtemp(join(tmpdir(), 'pp-lab-'));
+  const created = await runCli(
+    ['admin', 'create', '--username', 'admin', '--role', 'admin', '--password-stdin', '--data-dir', dataDir],
+    password,
+  );
+  if (created.code !== 0) throw new Error(`admin create failed: ${created.stderr}`);
+  const gateway = new GatewayProcess(['--data-dir', dataDir, ...extraArgs]);
+  await gateway.start();
+  return {
+    gateway,
+    api: await ApiClient.login('admin', password),
+    dataDir,
+    password,
+    async close() {
+      await gateway.stop();
+      await labDown();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -8,6 +8,7 @@ export const catalogRoutes =
     app.get(
       '/catalog/services',
       {
+        config: { access: 'viewer' },
         schema: {
           tags: ['catalog'],
           summary: 'Known services (YouTube, TikTok, Steam, …) with their category and domains',
@@ -20,6 +21,7 @@ export const catalogRoutes =
     app.get(
       '/catalog/categories',
       {
+        config: { access: 'viewer' },
         schema: {
           tags: ['catalog'],
           summary: 'Service categories (social, video, gaming, …) with their services',

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Device, DeviceList, DeviceParams, DevicePatch, ErrorReply } from '@packetpilot/protocol';
 import type { AppDeps } from '../deps.js';
 import { AppError } from '../../errors.js';
-import { requireRole } from '../session.js';
 
 export const deviceRoutes =
   (deps: AppDeps): FastifyPluginAsyncTypebox =>
@@ -10,6 +9,7 @@ export const deviceRoutes =
     app.get(
       '/devices',
       {
+        config: { access: 'viewer' },
         schema: {
           tags: ['devices'],
           summary: 'All devices ever seen, with all-time byte totals',
@@ -22,6 +22,7 @@ export const deviceRoutes =
     app.get(
       '/devices/:id',
       {
+        config: { access: 'viewer' },
         schema: {
           tags: ['devices'],
           summary: 'One device',
@@ -39,7 +40,7 @@ export const deviceRoutes =
     app.patch(
       '/devices/:id',
       {
-        preHandler: requireRole('admin'),
+        config: { access: 'operator' },
         schema: {
           tags: ['devices'],
           summary: 'Rename a device or change its bypass prevention / QUIC blocking',
@@ -51,9 +52,16 @@ export const deviceRoutes =
       async (request) => {
         const { name, ...flags } = request.body;
         const patch = name === undefined ? flags : { ...flags, name: name?.trim() || null };
-        const device = await deps.devices.update(request.params.id, patch);
+        const before = await deps.devices.get(request.params.id);
+        const device = before && (await deps.devices.update(request.params.id, patch));
         if (!device) throw new AppError('PP_E_NOT_FOUND', `device ${request.params.id} not found`);
-        request.log.info({ deviceId: device.id, patch, by: request.user?.username }, 'device changed');
+        request.audit({
+          action: 'device.update',
+          targetType: 'device',
+          targetId: device.id,
+          before,
+          after: device,
+        });
         return device;
       },
     );

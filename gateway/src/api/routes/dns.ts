@@ -11,7 +11,6 @@ import {
 } from '@packetpilot/protocol';
 import type { AppDeps } from '../deps.js';
 import { AppError } from '../../errors.js';
-import { requireRole } from '../session.js';
 import { parseRange } from './usage.js';
 
 export const dnsRoutes =
@@ -22,6 +21,7 @@ export const dnsRoutes =
     app.get(
       '/dns/queries',
       {
+        config: { access: 'viewer' },
         schema: {
           tags: ['dns'],
           summary: 'The DNS query log, newest first: who asked what, the answer, and which rule blocked it',
@@ -46,6 +46,7 @@ export const dnsRoutes =
     app.get(
       '/devices/:id/dns/top',
       {
+        config: { access: 'viewer' },
         schema: {
           tags: ['dns'],
           summary: "A device's most asked domains over a range, with how many were blocked",
@@ -72,6 +73,7 @@ export const dnsRoutes =
     app.get(
       '/settings/dns',
       {
+        config: { access: 'viewer' },
         schema: {
           tags: ['dns'],
           summary: "The resolver's settings: upstreams, block answer, query log retention",
@@ -84,7 +86,7 @@ export const dnsRoutes =
     app.patch(
       '/settings/dns',
       {
-        preHandler: requireRole('admin'),
+        config: { access: 'admin' },
         schema: {
           tags: ['dns'],
           summary: 'Change resolver settings; takes effect for the next query',
@@ -92,6 +94,11 @@ export const dnsRoutes =
           response: { 200: DnsSettings, 400: ErrorReply, 403: ErrorReply },
         },
       },
-      async (request) => deps.dnsSettings.update(request.body),
+      async (request) => {
+        const before = deps.dnsSettings.get();
+        const after = await deps.dnsSettings.update(request.body);
+        request.audit({ action: 'setting.update', targetType: 'setting', targetId: 'dns', before, after });
+        return after;
+      },
     );
   };

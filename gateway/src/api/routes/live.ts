@@ -9,6 +9,7 @@ export const liveRoutes =
       '/live',
       {
         websocket: true,
+        config: { access: 'viewer' },
         schema: {
           tags: ['live'],
           summary: 'WebSocket: per-device rx/tx rates every second (LiveRates frames)',

@@ -12,7 +12,6 @@ import {
   RulePatch,
 } from '@packetpilot/protocol';
 import type { AppDeps } from '../deps.js';
-import { requireRole } from '../session.js';
 
 export const ruleRoutes =
   (deps: AppDeps): FastifyPluginAsyncTypebox =>
@@ -20,6 +19,7 @@ export const ruleRoutes =
     app.get(
       '/rules',
       {
+        config: { access: 'viewer' },
         schema: {
           tags: ['rules'],
           summary: 'Block/allow rules, oldest first; ?device= keeps the ones covering that device',
@@ -33,6 +33,7 @@ export const ruleRoutes =
     app.get(
       '/rules/explain',
       {
+        config: { access: 'viewer' },
         schema: {
           tags: ['rules'],
           summary: 'Why a device is allowed or blocked a domain: the deciding rule and every match',
@@ -46,6 +47,7 @@ export const ruleRoutes =
     app.get(
       '/rules/:id',
       {
+        config: { access: 'viewer' },
         schema: {
           tags: ['rules'],
           summary: 'One rule',
@@ -59,7 +61,7 @@ export const ruleRoutes =
     app.post(
       '/rules',
       {
-        preHandler: requireRole('admin'),
+        config: { access: 'operator' },
         schema: {
           tags: ['rules'],
           summary: 'Create a rule; in force (DNS, firewall, live flows) when this returns',
@@ -69,7 +71,13 @@ export const ruleRoutes =
       },
       async (request, reply) => {
         const rule = await deps.rules.create(request.body);
-        request.log.info({ rule, by: request.user?.username }, 'rule created');
+        request.audit({
+          action: 'rule.create',
+          targetType: 'rule',
+          targetId: rule.id,
+          before: null,
+          after: rule,
+        });
         return reply.status(201).send(rule);
       },
     );
@@ -77,7 +85,7 @@ export const ruleRoutes =
     app.patch(
       '/rules/:id',
       {
-        preHandler: requireRole('admin'),
+        config: { access: 'operator' },
         schema: {
           tags: ['rules'],
           summary: 'Change any of action, target, scope, enabled, note',
@@ -87,8 +95,9 @@ export const ruleRoutes =
         },
       },
       async (request) => {
+        const before = await deps.rules.get(request.params.id);
         const rule = await deps.rules.update(request.params.id, request.body);
-        request.log.info({ rule, by: request.user?.username }, 'rule changed');
+        request.audit({ action: 'rule.update', targetType: 'rule', targetId: rule.id, before, after: rule });
         return rule;
       },
     );
@@ -96,7 +105,7 @@ export const ruleRoutes =
     app.delete(
       '/rules/:id',
       {
-        preHandler: requireRole('admin'),
+        config: { access: 'operator' },
         schema: {
           tags: ['rules'],
           summary: 'Delete a rule',
@@ -105,8 +114,15 @@ export const ruleRoutes =
         },
       },
       async (request, reply) => {
+        const before = await deps.rules.get(request.params.id);
         await deps.rules.delete(request.params.id);
-        request.log.info({ ruleId: request.params.id, by: request.user?.username }, 'rule deleted');
+        request.audit({
+          action: 'rule.delete',
+          targetType: 'rule',
+          targetId: before.id,
+          before,
+          after: null,
+        });
         return reply.status(204).send(null);
       },
     );

@@ -36,6 +36,7 @@ export const usageRoutes =
     app.get(
       '/devices/:id/usage',
       {
+        config: { access: 'viewer' },
         schema: {
           tags: ['usage'],
           summary: "A device's usage over time, or broken down by service, category or domain (groupBy)",
@@ -67,6 +68,7 @@ export const usageRoutes =
     app.get(
       '/usage/summary',
       {
+        config: { access: 'viewer' },
         schema: {
           tags: ['usage'],
           summary: 'Top devices by bytes over a range, plus unattributed, gateway and LAN buckets',
@@ -83,6 +85,7 @@ export const usageRoutes =
     app.get(
       '/devices/:id/remotes',
       {
+        config: { access: 'viewer' },
         schema: {
           tags: ['usage'],
           summary: "A device's top remote endpoints by bytes (per-flow accounting from conntrack)",
