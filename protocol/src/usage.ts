@@ -6,8 +6,11 @@ export const Bucket = Type.Union([Type.Literal('minute'), Type.Literal('hour'), 
 export type Bucket = Static<typeof Bucket>;
 
 export const UsageGroupBy = Type.Union(
-  [Type.Literal('service'), Type.Literal('category'), Type.Literal('domain')],
-  { description: 'Break the usage down by service, category or the domain the device asked for' },
+  [Type.Literal('service'), Type.Literal('category'), Type.Literal('domain'), Type.Literal('app')],
+  {
+    description:
+      "Break the usage down by service, category, the domain the device asked for, or the app an agent on the device reported ('unattributed' = the rest of the device's total)",
+  },
 );
 export type UsageGroupBy = Static<typeof UsageGroupBy>;
 

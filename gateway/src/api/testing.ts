@@ -168,9 +168,11 @@ export async function buildTestApp(database: Database, options: TestAppOptions =
     devices,
     usage: new UsageQueries(usage, devices),
     remotes: new FlowStore(db),
-    breakdowns: new UsageBreakdowns(new FlowStore(db), {
-      classify: () => ({ service: null, category: null }),
-    }),
+    breakdowns: new UsageBreakdowns(
+      new FlowStore(db),
+      { classify: () => ({ service: null, category: null }) },
+      usage,
+    ),
     dnsLog: new QueryLogStore(db),
     dnsSettings: await DnsSettingsService.load(new SettingsStore(db), {
       cliUpstreams: ['198.18.0.1'],

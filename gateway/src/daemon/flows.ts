@@ -10,7 +10,7 @@ import {
   startFlowAccounting,
   type FlowAccounting,
 } from '../conntrack/index.js';
-import { FlowLedger, type AddressOwner, type FlowLabeler } from '../usage/flows.js';
+import { FlowLedger, type AddressOwner, type FlowAppLabeler, type FlowLabeler } from '../usage/flows.js';
 import type { FlowStore } from '../usage/flow-store.js';
 import type { TimeBuckets } from '../usage/buckets.js';
 
@@ -55,6 +55,7 @@ export async function startFlows(o: {
   isLan: (address: string) => boolean;
   buckets: TimeBuckets;
   labeler?: FlowLabeler;
+  apps?: FlowAppLabeler;
 }): Promise<FlowAccountingHandle> {
   const log = o.log.child({ module: 'conntrack' });
   const failed = await enableConntrackAccounting(o.runner);
@@ -71,6 +72,7 @@ export async function startFlows(o: {
     log,
     () => new Date(),
     o.labeler ?? null,
+    o.apps ?? null,
   );
   await ledger.start();
   const accounting: FlowAccounting = startFlowAccounting({

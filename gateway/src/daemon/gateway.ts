@@ -41,6 +41,7 @@ import { FlowStore } from '../usage/flow-store.js';
 import { UsageBreakdowns } from '../usage/breakdown.js';
 import { AnswerMemory } from '../attribution/answers.js';
 import { DnsFlowLabeler } from '../attribution/labeler.js';
+import { AppFlows } from '../attribution/apps.js';
 import { startPolicy } from './policy.js';
 import { dnsFallbackFor, initialUpstreams, startDns } from './dns.js';
 
@@ -152,6 +153,8 @@ export async function startGateway(
     const isLan = lanMatcher(lanAddrs);
     const ownAddresses = new Set(lanAddrs.map((a) => a.address));
     const memory = new AnswerMemory();
+    // What agents on devices report about their sockets; joined with conntrack per flow.
+    const appFlows = new AppFlows();
     const flows = await startFlows({
       runner,
       log,
@@ -161,6 +164,10 @@ export async function startGateway(
       isLan: (a) => isLan(a) && !ownAddresses.has(a),
       buckets: usageStore.buckets,
       labeler: new DnsFlowLabeler(memory, scanner),
+      apps: {
+        appFor: (d) => appFlows.appFor(d),
+        expectsReport: (d) => appFlows.hasAgent(scanner.deviceIdForAddressSync(d.origSrc)),
+      },
     });
     closers.push(() => flows.stop());
     const reconciler = new WanReconciler(health);
@@ -299,7 +306,7 @@ export async function startGateway(
     const tls = args.tls
       ? await ensureCertificate({ runner, dir: join(args.dataDir, 'tls'), address: tlsAddress, log })
       : undefined;
-    const agents = createAgentModule(db, { log: log.child({ module: 'agents' }) });
+    const agents = createAgentModule(db, { log: log.child({ module: 'agents' }), reports: appFlows });
     const app: FastifyInstance = await buildApp({
       log,
       auth,
@@ -313,16 +320,20 @@ export async function startGateway(
       devices,
       usage: new UsageQueries(usageStore, devices),
       remotes: flowStore,
-      breakdowns: new UsageBreakdowns(flowStore, {
-        classify: (name) => {
-          const service = policy.catalog.serviceForDomain(name);
-          const category = policy.catalog.categoryForDomain(name);
-          return {
-            service: service && { id: service.id, name: service.name },
-            category: category && { id: category.id, name: category.name },
-          };
+      breakdowns: new UsageBreakdowns(
+        flowStore,
+        {
+          classify: (name) => {
+            const service = policy.catalog.serviceForDomain(name);
+            const category = policy.catalog.categoryForDomain(name);
+            return {
+              service: service && { id: service.id, name: service.name },
+              category: category && { id: category.id, name: category.name },
+            };
+          },
         },
-      }),
+        usageStore,
+      ),
       dnsLog: dns.log,
       dnsSettings: dns.settings,
       catalog: policy.catalog,

@@ -146,12 +146,14 @@ export const flowUsageHour = pgTable(
      * was no DNS evidence ("unknown"). Service and category come from the catalogue at read time.
      */
     domain: text('domain').notNull().default(''),
+    /** The application an agent on the device said owns the flow's socket; '' = not reported. */
+    app: text('app').notNull().default(''),
     rxBytes: int8('rx_bytes').notNull(),
     txBytes: int8('tx_bytes').notNull(),
     flows: integer('flows').notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.bucketStart, t.deviceId, t.remote, t.proto, t.port, t.domain] }),
+    primaryKey({ columns: [t.bucketStart, t.deviceId, t.remote, t.proto, t.port, t.domain, t.app] }),
     index('flow_usage_hour_device_idx').on(t.deviceId, t.bucketStart),
   ],
 );
@@ -165,6 +167,7 @@ export const flowBaselines = pgTable('flow_baselines', {
   replyPackets: int8('reply_packets').notNull(),
   /** The flow's attribution, kept so a restart does not turn live flows into "unknown". */
   domain: text('domain').notNull().default(''),
+  app: text('app').notNull().default(''),
   updatedAt: tstz('updated_at').notNull(),
 });
 

@@ -16,11 +16,11 @@ const catalog: DomainClassifier = {
 };
 
 const rows: DomainUsage[] = [
-  { domain: 'www.youtube.com', rxBytes: 1000, txBytes: 10, flows: 1 },
-  { domain: 'i.ytimg.youtube.com', rxBytes: 500, txBytes: 5, flows: 2 },
-  { domain: 'www.netflix.com', rxBytes: 3000, txBytes: 30, flows: 1 },
-  { domain: 'files.lab.test', rxBytes: 7, txBytes: 7, flows: 1 },
-  { domain: '', rxBytes: 200, txBytes: 20, flows: 4 },
+  { domain: 'www.youtube.com', app: '', rxBytes: 1000, txBytes: 10, flows: 1 },
+  { domain: 'i.ytimg.youtube.com', app: '', rxBytes: 500, txBytes: 5, flows: 2 },
+  { domain: 'www.netflix.com', app: '', rxBytes: 3000, txBytes: 30, flows: 1 },
+  { domain: 'files.lab.test', app: '', rxBytes: 7, txBytes: 7, flows: 1 },
+  { domain: '', app: '', rxBytes: 200, txBytes: 20, flows: 4 },
 ];
 
 function breakdowns() {
@@ -65,5 +65,32 @@ test('by category and by domain', async () => {
       txBytes: 7,
       flows: 1,
     },
+  );
+});
+
+test('by app: named apps, and "unattributed" is the rest of the device’s exact total', async () => {
+  const flows = {
+    byDomain: async () => [
+      { domain: 'www.youtube.com', app: 'firefox', rxBytes: 1000, txBytes: 100, flows: 1 },
+      { domain: '', app: 'curl', rxBytes: 500, txBytes: 50, flows: 2 },
+      { domain: 'files.lab.test', app: 'curl', rxBytes: 250, txBytes: 25, flows: 1 },
+      { domain: '', app: '', rxBytes: 40, txBytes: 4, flows: 3 },
+    ],
+  };
+  const b = await new UsageBreakdowns(flows, catalog, {
+    total: async () => ({ rxBytes: 2000, txBytes: 200 }),
+  }).breakdown({ ...q, groupBy: 'app' });
+  assert.deepEqual(
+    b.groups.map((g) => [g.id, g.rxBytes, g.txBytes]),
+    [
+      ['firefox', 1000, 100],
+      ['curl', 750, 75],
+      ['unattributed', 250, 25],
+    ],
+  );
+  assert.equal(b.rxBytes, 2000, 'the groups add up to the device total');
+  assert.equal(
+    b.groups.reduce((a, g) => a + g.txBytes, 0),
+    b.txBytes,
   );
 });

@@ -11,6 +11,13 @@ export interface DomainClassifier {
   classify(name: string): Classification;
 }
 
+/** The device's exact total (nft counters) over a range: what per-app numbers add up to. */
+export interface DeviceTotalSource {
+  total(q: { deviceId: number; from: Date; to: Date }): Promise<{ rxBytes: number; txBytes: number }>;
+}
+
+export const UNATTRIBUTED_GROUP = 'unattributed';
+
 export interface DomainUsageSource {
   byDomain(q: { deviceId: number; from: Date; to: Date }): Promise<DomainUsage[]>;
 }
@@ -28,6 +35,7 @@ export class UsageBreakdowns {
   constructor(
     private readonly flows: DomainUsageSource,
     private readonly catalog: DomainClassifier,
+    private readonly totals: DeviceTotalSource | null = null,
   ) {}
 
   async breakdown(q: {
@@ -36,6 +44,7 @@ export class UsageBreakdowns {
     to: Date;
     groupBy: UsageGroupBy;
   }): Promise<UsageBreakdown> {
+    if (q.groupBy === 'app') return this.#byApp(q);
     const rows = await this.flows.byDomain(q);
     const groups = new Map<string, UsageGroup>();
     let rxBytes = 0;
@@ -58,6 +67,67 @@ export class UsageBreakdowns {
       groups: [...groups.values()].sort((a, b) => b.rxBytes + b.txBytes - (a.rxBytes + a.txBytes)),
       rxBytes,
       txBytes,
+    };
+  }
+
+  /**
+   * Per app, from the flows agents named; "unattributed" is the rest of the device's exact total
+   * (flows no agent reported, the device's own traffic to the gateway excluded), so the groups add
+   * up to the device's total for the (hour-aligned) range.
+   */
+  async #byApp(q: { deviceId: number; from: Date; to: Date }): Promise<UsageBreakdown> {
+    const from = new Date(Math.floor(q.from.getTime() / HOUR_MS) * HOUR_MS);
+    const [rows, total] = await Promise.all([
+      this.flows.byDomain(q),
+      this.totals ? this.totals.total({ deviceId: q.deviceId, from, to: q.to }) : null,
+    ]);
+    const groups = new Map<string, UsageGroup>();
+    let rxBytes = 0;
+    let txBytes = 0;
+    let rest = { rxBytes: 0, txBytes: 0, flows: 0 };
+    for (const r of rows) {
+      if (!r.app) {
+        rest = {
+          rxBytes: rest.rxBytes + r.rxBytes,
+          txBytes: rest.txBytes + r.txBytes,
+          flows: rest.flows + r.flows,
+        };
+        continue;
+      }
+      const g = groups.get(r.app) ?? {
+        id: r.app,
+        name: r.app,
+        category: null,
+        rxBytes: 0,
+        txBytes: 0,
+        flows: 0,
+      };
+      g.rxBytes += r.rxBytes;
+      g.txBytes += r.txBytes;
+      g.flows += r.flows;
+      groups.set(r.app, g);
+      rxBytes += r.rxBytes;
+      txBytes += r.txBytes;
+    }
+    const deviceRx = total?.rxBytes ?? rxBytes + rest.rxBytes;
+    const deviceTx = total?.txBytes ?? txBytes + rest.txBytes;
+    const list = [...groups.values()].sort((a, b) => b.rxBytes + b.txBytes - (a.rxBytes + a.txBytes));
+    list.push({
+      id: UNATTRIBUTED_GROUP,
+      name: 'Unattributed',
+      category: null,
+      rxBytes: Math.max(0, deviceRx - rxBytes),
+      txBytes: Math.max(0, deviceTx - txBytes),
+      flows: rest.flows,
+    });
+    return {
+      deviceId: q.deviceId,
+      from: from.toISOString(),
+      to: q.to.toISOString(),
+      groupBy: 'app',
+      groups: list,
+      rxBytes: Math.max(deviceRx, rxBytes),
+      txBytes: Math.max(deviceTx, txBytes),
     };
   }
 

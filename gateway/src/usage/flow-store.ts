@@ -11,6 +11,8 @@ export interface FlowUsageRow {
   port: number;
   /** The name the flow was attributed to; '' = no DNS evidence. */
   domain: string;
+  /** The app an agent named; '' = none did. */
+  app: string;
   rxBytes: number;
   txBytes: number;
   flows: number;
@@ -24,11 +26,13 @@ export interface FlowBatch {
   closed: string[];
 }
 
-export type RemoteUsage = Omit<FlowUsageRow, 'bucketStart' | 'deviceId' | 'domain'>;
+export type RemoteUsage = Omit<FlowUsageRow, 'bucketStart' | 'deviceId' | 'domain' | 'app'>;
 
 export interface DomainUsage {
   /** '' = flows without DNS evidence. */
   domain: string;
+  /** '' = no agent named the app. */
+  app: string;
   rxBytes: number;
   txBytes: number;
   flows: number;
@@ -75,6 +79,7 @@ export class FlowStore {
               flowUsageHour.proto,
               flowUsageHour.port,
               flowUsageHour.domain,
+              flowUsageHour.app,
             ],
             set: {
               rxBytes: sql`${flowUsageHour.rxBytes} + excluded.rx_bytes`,
@@ -95,6 +100,7 @@ export class FlowStore {
               replyBytes: sql`excluded.reply_bytes`,
               replyPackets: sql`excluded.reply_packets`,
               domain: sql`excluded.domain`,
+              app: sql`excluded.app`,
               updatedAt: sql`excluded.updated_at`,
             },
           });
@@ -128,13 +134,14 @@ export class FlowStore {
     return this.db
       .select({
         domain: t.domain,
+        app: t.app,
         rxBytes: sql<number>`sum(${t.rxBytes})::bigint`.mapWith(Number),
         txBytes: sql<number>`sum(${t.txBytes})::bigint`.mapWith(Number),
         flows: sql<number>`sum(${t.flows})::int`.mapWith(Number),
       })
       .from(t)
       .where(this.#range(q))
-      .groupBy(t.domain);
+      .groupBy(t.domain, t.app);
   }
 
   #range(q: { deviceId: number; from: Date; to: Date }) {

@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { FlowLedger, type FlowLabeler, type FlowSink, type LabelledBaseline } from './flows.js';
+import {
+  APP_WAIT_MS,
+  FlowLedger,
+  type FlowAppLabeler,
+  type FlowLabeler,
+  type FlowSink,
+  type LabelledBaseline,
+} from './flows.js';
 import { TimeBuckets } from './buckets.js';
 import { FlowTracker, type Flow } from '../conntrack/index.js';
 import type { FlowBatch } from './flow-store.js';
@@ -48,20 +55,17 @@ function flow(src: string, dst: string, sport: number, up: number, down: number,
   };
 }
 
-function ledger(sink: MemorySink, tracker = new FlowTracker({}), labeler: FlowLabeler | null = null) {
+function ledger(
+  sink: MemorySink,
+  tracker = new FlowTracker({}),
+  labeler: FlowLabeler | null = null,
+  apps: FlowAppLabeler | null = null,
+  now = () => new Date('2026-11-25T10:30:00Z'),
+) {
   const owners = { deviceIdForAddress: async (a: string) => (a === '192.168.77.11' ? 1 : 0) };
   return {
     tracker,
-    ledger: new FlowLedger(
-      tracker,
-      sink,
-      owners,
-      isLan,
-      new TimeBuckets('UTC'),
-      log,
-      () => new Date('2026-11-25T10:30:00Z'),
-      labeler,
-    ),
+    ledger: new FlowLedger(tracker, sink, owners, isLan, new TimeBuckets('UTC'), log, now, labeler, apps),
   };
 }
 
@@ -91,6 +95,7 @@ test('flows opened from the LAN become per-device, per-remote usage; the gateway
       proto: 'tcp',
       port: 443,
       domain: '',
+      app: '',
       rxBytes: 50_000,
       txBytes: 1000,
       flows: 0,
@@ -174,4 +179,40 @@ test('a flow keeps the name it had when first seen, across later answers and a r
     ['', 10],
     ['www.youtube.com', 5000],
   ]);
+});
+
+test("a new flow of a device with an agent waits for the agent's report, then books all its bytes to the app", async () => {
+  const sink = new MemorySink();
+  let t = Date.parse('2026-11-25T10:30:00Z');
+  const reported = new Map<number, string>();
+  const apps: FlowAppLabeler = {
+    appFor: (d) => reported.get(d.origSport ?? 0) ?? null,
+    expectsReport: (d) => d.origSrc === '192.168.77.11',
+  };
+  const { tracker, ledger: l } = ledger(sink, new FlowTracker({}), null, apps, () => new Date(t));
+  await l.start();
+  l.push(tracker.ingestDump([flow('192.168.77.11', '198.18.0.1', 40000, 1000, 50_000)], Date.now()));
+  await l.flush();
+  assert.equal(sink.batches.flatMap((b) => b.rows).length, 0, 'held back: no report yet');
+  reported.set(40000, 'curl');
+  await l.flush();
+  const rows = sink.batches.flatMap((b) => b.rows);
+  assert.deepEqual(
+    rows.map((r) => [r.app, r.rxBytes]),
+    [['curl', 50_000]],
+  );
+  // a flow whose report never comes is booked without an app once the wait is over
+  l.push(tracker.ingestDump([flow('192.168.77.11', '198.18.0.1', 40001, 10, 700, 9)], Date.now()));
+  await l.flush();
+  t += APP_WAIT_MS;
+  await l.flush();
+  const byApp = new Map<string, number>();
+  for (const r of sink.batches.flatMap((b) => b.rows)) byApp.set(r.app, (byApp.get(r.app) ?? 0) + r.rxBytes);
+  assert.deepEqual(
+    [...byApp],
+    [
+      ['curl', 50_000],
+      ['', 700],
+    ],
+  );
 });

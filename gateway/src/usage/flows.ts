@@ -13,8 +13,18 @@ export interface FlowSource {
   baselines(): FlowBaseline[];
 }
 
-/** A flow baseline with the name its flow was attributed to ('' = unknown). */
-export type LabelledBaseline = FlowBaseline & { domain: string };
+/** A flow baseline with the name and app its flow was attributed to ('' = unknown). */
+export type LabelledBaseline = FlowBaseline & { domain: string; app: string };
+
+/** Names a flow's application, from what an agent on its device reported (attribution/apps.ts). */
+export interface FlowAppLabeler {
+  appFor(d: FlowDelta): string | null;
+  /** The flow's device has a reporting agent: its report may just not have arrived yet. */
+  expectsReport(d: FlowDelta): boolean;
+}
+
+/** How long a new flow's bytes wait for its agent's report before they are booked without an app. */
+export const APP_WAIT_MS = 2_000;
 
 /** Names a flow when it is first seen: the domain its device asked for before opening it. */
 export interface FlowLabeler {
@@ -43,6 +53,10 @@ export class FlowLedger {
    * since closed flows drop their label.
    */
   readonly #labels = new Map<string, string>();
+  /** App per live flow once an agent named it; '' while none has. */
+  readonly #apps = new Map<string, string>();
+  /** When flows still waiting for their agent's report were first flushed. */
+  readonly #waitingSince = new Map<string, number>();
 
   constructor(
     private readonly tracker: FlowSource,
@@ -53,11 +67,15 @@ export class FlowLedger {
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
     private readonly labeler: FlowLabeler | null = null,
+    private readonly apps: FlowAppLabeler | null = null,
   ) {}
 
   async start(): Promise<void> {
     const baselines = await this.sink.loadBaselines();
-    for (const b of baselines) this.#labels.set(b.key, b.domain);
+    for (const b of baselines) {
+      this.#labels.set(b.key, b.domain);
+      if (b.app) this.#apps.set(b.key, b.app);
+    }
     this.tracker.restore(baselines);
   }
 
@@ -94,9 +112,14 @@ export class FlowLedger {
   }
 
   async flush(): Promise<number> {
-    const deltas = this.#queue;
-    if (deltas.length === 0) return 0;
+    const all = this.#queue;
+    if (all.length === 0) return 0;
     this.#queue = [];
+    // A new flow of a device with an agent waits (briefly) for the agent to name its app, so a
+    // fast transfer is not booked as "no app" just because the report came a moment later.
+    const waiting = this.#resolveApps(all);
+    const deltas = waiting.size ? all.filter((d) => !waiting.has(d.key)) : all;
+    const held = waiting.size ? all.filter((d) => waiting.has(d.key)) : [];
     // Baselines are captured in the same tick as the queue swap, so they match exactly the
     // deltas in this batch; deltas that arrive during the awaits below belong to the next one.
     const moved = new Set<string>();
@@ -110,7 +133,7 @@ export class FlowLedger {
     const live = this.tracker
       .baselines()
       .filter((b) => moved.has(b.key))
-      .map((b) => ({ ...b, domain: this.#labels.get(b.key) ?? '' }));
+      .map((b) => ({ ...b, domain: this.#labels.get(b.key) ?? '', app: this.#apps.get(b.key) ?? '' }));
     const at = this.buckets.start('hour', this.now());
     const rows = new Map<string, FlowUsageRow>();
     for (const d of deltas) {
@@ -119,7 +142,8 @@ export class FlowLedger {
       const deviceId = await this.owners.deviceIdForAddress(d.origSrc);
       const port = d.origDport ?? 0;
       const domain = this.#labels.get(d.key) ?? '';
-      const key = `${deviceId}|${d.origDst}|${d.proto}|${port}|${domain}`;
+      const app = this.#apps.get(d.key) ?? '';
+      const key = `${deviceId}|${d.origDst}|${d.proto}|${port}|${domain}|${app}`;
       const row = rows.get(key) ?? {
         bucketStart: at,
         deviceId,
@@ -127,6 +151,7 @@ export class FlowLedger {
         proto: d.proto,
         port,
         domain,
+        app,
         rxBytes: 0,
         txBytes: 0,
         flows: 0,
@@ -140,11 +165,37 @@ export class FlowLedger {
       await this.sink.commit({ rows: [...rows.values()], baselines: live, closed });
     } catch (err) {
       // Keep the deltas: the next flush retries them with the then-current baselines.
-      this.#queue = deltas.concat(this.#queue);
+      this.#queue = all.concat(this.#queue);
       throw new Error(`commit ${rows.size} flow usage rows: ${(err as Error).message}`, { cause: err });
     }
-    for (const key of closed) this.#labels.delete(key);
-    this.log.debug({ rows: rows.size, closed: closed.length }, 'flow usage committed');
+    this.#queue = held.concat(this.#queue);
+    for (const key of closed) {
+      this.#labels.delete(key);
+      this.#apps.delete(key);
+      this.#waitingSince.delete(key);
+    }
+    this.log.debug({ rows: rows.size, closed: closed.length, waiting: waiting.size }, 'flow usage committed');
     return rows.size;
+  }
+
+  /** Looks up apps for flows that have none yet; returns the keys that should wait for a report. */
+  #resolveApps(deltas: readonly FlowDelta[]): Set<string> {
+    const waiting = new Set<string>();
+    if (!this.apps) return waiting;
+    const now = this.now().getTime();
+    for (const d of deltas) {
+      if (this.#apps.get(d.key) || !this.isLanAddress(d.origSrc)) continue;
+      const app = this.apps.appFor(d);
+      if (app) {
+        this.#apps.set(d.key, app);
+        this.#waitingSince.delete(d.key);
+        continue;
+      }
+      if (!this.apps.expectsReport(d)) continue;
+      const since = this.#waitingSince.get(d.key) ?? now;
+      this.#waitingSince.set(d.key, since);
+      if (now - since < APP_WAIT_MS) waiting.add(d.key);
+    }
+    return waiting;
   }
 }

@@ -200,6 +200,18 @@ export class UsageStore {
     return this.#totals(q);
   }
 
+  /** One device's internet bytes in [from, to), from the finest tier still covering `from`. */
+  async total(q: { deviceId: number; from: Date; to: Date }): Promise<{ rxBytes: number; txBytes: number }> {
+    const points = await this.series({ ...q, bucket: this.tierFor(q.from), kind: 0 });
+    let rxBytes = 0;
+    let txBytes = 0;
+    for (const p of points) {
+      rxBytes += p.rxBytes;
+      txBytes += p.txBytes;
+    }
+    return { rxBytes, txBytes };
+  }
+
   /** The top `limit` devices by rx+tx in the range (unattributed included, as device 0). */
   async summary(q: {
     from: Date;
