@@ -267,6 +267,8 @@ export async function buildTestApp(database: Database, options: TestAppOptions =
     async close() {
       agentModule.hub.closeAll();
       await app.close();
+      // Audit rows are written after the reply: a late one must not land in the next test's database.
+      await audit.settled();
     },
   };
 }
