@@ -7,6 +7,7 @@ import { and, asc, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import { AppError } from '../errors.js';
 import type { Db } from '../db/open.js';
 import { agentEnrollments, agents } from '../db/schema.js';
+import { pgErrorCode } from '../db/errors.js';
 
 export interface EnrollmentRecord {
   id: number;
@@ -83,7 +84,7 @@ export class AgentStore {
       if (!row) throw new Error('no row returned');
       return row;
     } catch (err) {
-      if (pgCode(err) === '23503') {
+      if (pgErrorCode(err) === '23503') {
         throw new AppError('PP_E_VALIDATION', `deviceId: device ${e.deviceId} does not exist`, {
           cause: err,
         });
@@ -208,12 +209,4 @@ export class AgentStore {
       .set({ lastSeenAt: sql`greatest(${agents.lastSeenAt}, ${at.toISOString()}::timestamptz)` })
       .where(eq(agents.id, id));
   }
-}
-
-function pgCode(err: unknown): string | undefined {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
 }

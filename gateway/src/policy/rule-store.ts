@@ -8,6 +8,7 @@ import type { RuleAction, RuleScope, RuleTarget } from '@packetpilot/protocol';
 import type { Db } from '../db/open.js';
 import { rules } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { pgErrorCode } from '../db/errors.js';
 
 export interface RuleRecord {
   id: number;
@@ -137,7 +138,7 @@ export class RuleStore {
     try {
       return await fn();
     } catch (err) {
-      if (pgCode(err) === '23503') {
+      if (pgErrorCode(err) === '23503') {
         throw new AppError('PP_E_VALIDATION', 'scope: that device does not exist', { cause: err });
       }
       throw new Error(`${what}: ${(err as Error).message}`, { cause: err });
@@ -190,10 +191,3 @@ function toRecord(row: RuleRow): RuleRecord {
 }
 
 /** The SQLSTATE of a driver error, looking through Drizzle's wrapping. */
-function pgCode(err: unknown): string | undefined {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
-}

@@ -10,8 +10,7 @@ import {
   TopDomainsQuery,
 } from '@packetpilot/protocol';
 import type { AppDeps } from '../deps.js';
-import { AppError } from '../../errors.js';
-import { parseRange } from './usage.js';
+import { parseRange, requireDevice } from './usage.js';
 
 export const dnsRoutes =
   (deps: AppDeps): FastifyPluginAsyncTypebox =>
@@ -57,9 +56,7 @@ export const dnsRoutes =
       },
       async (request) => {
         const { from, to } = parseRange(request.query, now());
-        if (!(await deps.devices.exists(request.params.id))) {
-          throw new AppError('PP_E_NOT_FOUND', `device ${request.params.id} not found`);
-        }
+        await requireDevice(deps.devices, request.params.id);
         const domains = await deps.dnsLog.topDomains({
           deviceId: request.params.id,
           from,

@@ -19,6 +19,11 @@ const DAY_MS = 86_400_000;
 const MAX_POINTS = 50_000;
 const BUCKET_MS = { minute: 60_000, hour: 3_600_000, day: DAY_MS } as const;
 
+/** 404 unless the device exists: per-device reads answer "no such device", not an empty result. */
+export async function requireDevice(devices: AppDeps['devices'], id: number): Promise<void> {
+  if (!(await devices.exists(id))) throw new AppError('PP_E_NOT_FOUND', `device ${id} not found`);
+}
+
 export function parseRange(q: { from?: string; to?: string }, now: Date): { from: Date; to: Date } {
   const to = q.to ? new Date(q.to) : now;
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - DAY_MS);
@@ -49,18 +54,14 @@ export const usageRoutes =
         const { from, to } = parseRange(request.query, now());
         const { groupBy } = request.query;
         if (groupBy) {
-          if (!(await deps.devices.exists(request.params.id))) {
-            throw new AppError('PP_E_NOT_FOUND', `device ${request.params.id} not found`);
-          }
+          await requireDevice(deps.devices, request.params.id);
           return deps.breakdowns.breakdown({ deviceId: request.params.id, from, to, groupBy });
         }
         const bucket = request.query.bucket ?? 'hour';
         if ((to.getTime() - from.getTime()) / BUCKET_MS[bucket] > MAX_POINTS) {
           throw new AppError('PP_E_VALIDATION', `range too long for bucket=${bucket}; use a larger bucket`);
         }
-        if (!(await deps.devices.exists(request.params.id))) {
-          throw new AppError('PP_E_NOT_FOUND', `device ${request.params.id} not found`);
-        }
+        await requireDevice(deps.devices, request.params.id);
         return deps.usage.series({ deviceId: request.params.id, from, to, bucket });
       },
     );
@@ -96,9 +97,7 @@ export const usageRoutes =
       },
       async (request) => {
         const { from, to } = parseRange(request.query, now());
-        if (!(await deps.devices.exists(request.params.id))) {
-          throw new AppError('PP_E_NOT_FOUND', `device ${request.params.id} not found`);
-        }
+        await requireDevice(deps.devices, request.params.id);
         const remotes = await deps.remotes.topRemotes({
           deviceId: request.params.id,
           from,
