@@ -18,8 +18,9 @@
  * WebSocket: one text frame = one JSON message with a `type`. The gateway sends `welcome` and the
  * current `policy` as soon as the socket opens; the agent sends `hello`, then a `heartbeat` every
  * `heartbeatSeconds`, and its reports (`flows`, `appUsage`), each acknowledged with `ack {seq}`. A
- * message that is not valid JSON or not one of AgentMessage gets an `error` reply; the socket stays
- * open unless that keeps happening. Nothing heard for 3 heartbeats closes the socket (AGENT_CLOSE.idle).
+ * message that is not valid JSON or not one of AgentMessage gets an `error` reply saying why, and
+ * the socket is closed (AGENT_CLOSE.badMessages); a frame over AGENT_MAX_FRAME_BYTES closes it with
+ * 1009. Nothing heard for 3 heartbeats closes the socket (AGENT_CLOSE.idle).
  */
 import { Type, type Static, type TSchema } from 'typebox';
 
@@ -197,13 +198,16 @@ export type AgentParams = Static<typeof AgentParams>;
 export const AGENT_CLOSE = {
   /** Credential missing, unknown or revoked: do not reconnect with it. */
   revoked: 4401,
-  /** Too many invalid messages. */
+  /** An invalid message (not JSON, not one of AgentMessage). */
   badMessages: 4400,
   /** No message for 3 heartbeat intervals. */
   idle: 4408,
   /** Another connection of the same agent took over. */
   replaced: 4409,
 } as const;
+
+/** The largest text frame the gateway accepts on the agent socket; agents split reports below it. */
+export const AGENT_MAX_FRAME_BYTES = 64 * 1024;
 
 const Seq = Type.Integer({ minimum: 0, description: 'Increases per report; acknowledged by ack' });
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
@@ -249,6 +253,20 @@ export const AgentHello = Type.Object(
       Type.Object({ name: Text(64), mac: Mac, addresses: Type.Array(Address, { maxItems: 64 }) }, strict),
       { maxItems: 64 },
     ),
+    blocking: Type.Optional(
+      Type.Union([Type.Literal('enforced'), Type.Literal('report-only'), Type.Literal('unavailable')], {
+        description:
+          'What the agent does with policy.blockedApps: enforced (Linux cgroup + nft, Windows firewall ' +
+          'rules), report-only (macOS), unavailable (it would enforce but lacks the privileges or kernel support)',
+      }),
+    ),
+    droppedReports: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          "Reports dropped from the agent's full on-disk buffer since it started; their flows stay unattributed",
+      }),
+    ),
   },
   strict,
 );
@@ -262,6 +280,14 @@ export const AgentFlows = Type.Object(
   {
     type: Type.Literal('flows'),
     seq: Seq,
+    at: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'When the agent saw these changes (it closes a report within 250 ms); reports kept while the ' +
+          'gateway was away arrive later than this',
+      }),
+    ),
     opened: Type.Array(FlowOpened, { maxItems: 2000 }),
     closed: Type.Array(FlowTuple, { maxItems: 2000 }),
   },
@@ -269,12 +295,26 @@ export const AgentFlows = Type.Object(
 );
 export type AgentFlows = Static<typeof AgentFlows>;
 
-/** Per-app byte counters of one period from the system (Android NetworkStatsManager). */
+/**
+ * Per-app byte totals of one period from the system (Android NetworkStatsManager buckets).
+ *
+ * Set semantics, so nothing counts twice: the numbers are the period's totals so far, and a later
+ * report of the same app and `period.from` replaces the earlier one (the gateway keys them by agent,
+ * package and period start). A repeated or replayed report, an app restart or a reboot therefore
+ * changes nothing; a period still running is simply reported again with larger totals.
+ */
 export const AgentAppUsage = Type.Object(
   {
     type: Type.Literal('appUsage'),
     seq: Seq,
-    period: Type.Object({ from: DateTime, to: DateTime }, strict),
+    period: Type.Object(
+      { from: DateTime, to: DateTime },
+      {
+        ...strict,
+        description:
+          "The platform's bucket (Android: 2-hour buckets aligned to the hour); from < to, at most 1 day long",
+      },
+    ),
     apps: Type.Array(
       Type.Object(
         {
@@ -329,7 +369,20 @@ export const GatewayPolicy = Type.Object(
 );
 export type GatewayPolicy = Static<typeof GatewayPolicy>;
 
-export const GatewayError = Type.Object({ type: Type.Literal('error'), message: Type.String() }, strict);
+export const GatewayError = Type.Object(
+  {
+    type: Type.Literal('error'),
+    message: Type.String(),
+    seq: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          'The report this error is about, if it is about one: it was not kept, send it again later',
+      }),
+    ),
+  },
+  strict,
+);
 export type GatewayError = Static<typeof GatewayError>;
 
 /** Everything the gateway may send. */

@@ -29,6 +29,19 @@ export const RuleTarget = Type.Union(
       },
       strict,
     ),
+    Type.Object(
+      {
+        type: Type.Literal('app'),
+        name: Type.String({
+          minLength: 1,
+          maxLength: 256,
+          description:
+            'An application as its agent names it (groupBy=app): executable or product name on a PC, ' +
+            'package name on Android; compared without regard to case. Enforced by the agent on the device',
+        }),
+      },
+      strict,
+    ),
   ],
   { description: 'What the rule is about' },
 );
@@ -113,6 +126,7 @@ export const RuleSpecificity = Type.Object(
       Type.Literal('service'),
       Type.Literal('category'),
       Type.Literal('internet'),
+      Type.Literal('app'),
     ]),
     length: Type.Integer({
       description: "Length of a domain rule's value (longer is more specific); else 0",

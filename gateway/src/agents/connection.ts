@@ -45,8 +45,6 @@ export interface ConnectionOptions {
   heartbeatSeconds: number;
   /** Silence after which the socket is closed. */
   idleMs: number;
-  /** Invalid frames tolerated per connection; the next closes it. */
-  maxBadMessages: number;
   /** Minimum time between two last_seen_at writes. */
   touchEveryMs: number;
   touch?: (agentId: number, at: Date) => Promise<void>;
@@ -96,7 +94,8 @@ export class AgentConnection {
       this.#touch(true);
       onClosed(this);
     });
-    socket.on('error', (err) => this.#log.info({ err: err.message }, 'agent socket error'));
+    // ws reports an oversized frame (maxPayload) here, then closes with 1009
+    socket.on('error', (err) => this.#log.warn({ err: err.message }, 'agent socket error: closing it'));
   }
 
   get open(): boolean {
@@ -183,18 +182,25 @@ export class AgentConnection {
       return true;
     } catch (err) {
       this.#log.warn({ err, type: report.type }, 'agent report not kept');
-      this.send({ type: 'error', message: `${report.type} not kept; send it again later` });
+      this.send({
+        type: 'error',
+        message: `${report.type} not kept; send it again later`,
+        ...('seq' in report ? { seq: report.seq } : {}),
+      });
       return false;
     }
   }
 
+  /**
+   * An agent speaking out of protocol is closed at once: our agents never do, so it is a bug or
+   * not our agent, and a reconnect starts it from a clean state. The error frame says why first.
+   */
   #bad(reason: string): void {
     this.stats.badMessages++;
+    this.#log.warn({ reason }, 'invalid agent message: closing the socket');
     this.send({ type: 'error', message: reason });
-    if (this.stats.badMessages >= this.options.maxBadMessages) {
-      this.#log.warn({ reason }, 'agent keeps sending invalid messages');
-      this.close(AGENT_CLOSE.badMessages, 'too many invalid messages');
-    }
+    // a close reason may hold at most 123 bytes
+    this.close(AGENT_CLOSE.badMessages, `invalid message: ${reason}`.slice(0, 100));
   }
 
   #armIdle(): void {

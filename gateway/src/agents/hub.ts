@@ -22,14 +22,14 @@ export interface AgentHubOptions {
   heartbeatSeconds?: number;
   /** Silence before a socket is closed. Default 3.5 heartbeats: the third missed one, half late. */
   idleMs?: number;
-  /** Default 20. */
-  maxBadMessages?: number;
   /** Minimum time between two last_seen_at writes per agent. Default 30 s. */
   touchEveryMs?: number;
   /** Writes last_seen_at. */
   touch?: (agentId: number, at: Date) => Promise<void>;
   /** Takes hello, flows and appUsage reports; without it they are counted and acknowledged. */
   reports?: AgentReportSink;
+  /** The apps this agent must block (from the rules); without it, what sendPolicy last set. */
+  policyFor?: (agent: AgentIdentity) => readonly string[];
 }
 
 export interface ConnectedAgent extends AgentIdentity {
@@ -42,15 +42,18 @@ export class AgentHub {
   readonly #policies = new Map<number, readonly string[]>();
   readonly #revoked = new Set<number>();
   readonly #options: ConstructorParameters<typeof AgentConnection>[2];
+  readonly #policyFor: AgentHubOptions['policyFor'];
+  /** The policy each connected agent was last sent, to send only changes. */
+  readonly #sent = new Map<number, string>();
 
   constructor(options: AgentHubOptions) {
+    this.#policyFor = options.policyFor;
     const heartbeatSeconds = options.heartbeatSeconds ?? 30;
     this.#options = {
       log: options.log.child({ module: 'agents' }),
       now: options.now ?? (() => new Date()),
       heartbeatSeconds,
       idleMs: options.idleMs ?? heartbeatSeconds * 3500,
-      maxBadMessages: options.maxBadMessages ?? 20,
       touchEveryMs: options.touchEveryMs ?? 30_000,
       ...(options.touch ? { touch: options.touch } : {}),
       ...(options.reports ? { reports: options.reports } : {}),
@@ -70,7 +73,9 @@ export class AgentHub {
       if (this.#connections.get(agent.agentId) === closed) this.#connections.delete(agent.agentId);
     });
     this.#connections.set(agent.agentId, connection);
-    connection.start(this.#policies.get(agent.agentId) ?? []);
+    const policy = this.#policyOf(agent);
+    this.#sent.set(agent.agentId, JSON.stringify(policy));
+    connection.start(policy);
     this.#options.log.info({ agentId: agent.agentId, deviceId: agent.deviceId }, 'agent connected');
   }
 
@@ -91,7 +96,28 @@ export class AgentHub {
    */
   sendPolicy(agentId: number, blockedApps: readonly string[]): boolean {
     this.#policies.set(agentId, [...blockedApps]);
+    this.#sent.set(agentId, JSON.stringify(blockedApps));
     return this.#connections.get(agentId)?.send({ type: 'policy', blockedApps: [...blockedApps] }) ?? false;
+  }
+
+  /**
+   * Recomputes every connected agent's policy (after a rule change) and sends those that changed;
+   * resolves to how many were sent.
+   */
+  refreshPolicies(): number {
+    let sent = 0;
+    for (const connection of this.#connections.values()) {
+      const policy = this.#policyOf(connection.agent);
+      const text = JSON.stringify(policy);
+      if (this.#sent.get(connection.agent.agentId) === text) continue;
+      this.#sent.set(connection.agent.agentId, text);
+      if (connection.send({ type: 'policy', blockedApps: [...policy] })) sent++;
+    }
+    return sent;
+  }
+
+  #policyOf(agent: AgentIdentity): readonly string[] {
+    return this.#policyFor?.(agent) ?? this.#policies.get(agent.agentId) ?? [];
   }
 
   /** Refuses the agent from now on and closes its socket (4401). */

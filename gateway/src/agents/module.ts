@@ -15,8 +15,10 @@ export interface AgentModuleOptions {
   log: Logger;
   now?: () => Date;
   reports?: AgentReportSink;
+  /** The apps an agent must block: the policy engine's app rules for its device. */
+  policyFor?: AgentHubOptions['policyFor'];
   /** Hub tuning (heartbeat, idle, bad-message limits). */
-  hub?: Omit<AgentHubOptions, 'log' | 'now' | 'touch' | 'reports'>;
+  hub?: Omit<AgentHubOptions, 'log' | 'now' | 'touch' | 'reports' | 'policyFor'>;
 }
 
 export interface AgentModule {
@@ -36,6 +38,7 @@ export function createAgentModule(db: Db, options: AgentModuleOptions): AgentMod
     log: options.log,
     ...(options.now ? { now: options.now } : {}),
     ...(options.reports ? { reports: options.reports } : {}),
+    ...(options.policyFor ? { policyFor: options.policyFor } : {}),
     touch: (agentId, at) => store.touch(agentId, at),
   });
   const auth = new AgentAuth(store);

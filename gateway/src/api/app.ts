@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import cookie from '@fastify/cookie';
 import websocket from '@fastify/websocket';
+import { AGENT_MAX_FRAME_BYTES } from '@packetpilot/protocol';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from './deps.js';
@@ -67,7 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(cookie);
   // Before the access hook: @fastify/websocket's own onRequest hook must see an upgrade first, or
   // a refused upgrade leaves its socket half-open (and app.close() waiting on it).
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // The agent socket's limit; the live feed's client frames are far smaller.
+  await app.register(websocket, { options: { maxPayload: AGENT_MAX_FRAME_BYTES } });
   registerAccessControl(app, deps);
   registerAuditTrail(app, { store: deps.audit, log: deps.log.child({ module: 'audit' }), now: deps.now });
   await app.register(swagger, {

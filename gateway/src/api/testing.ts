@@ -147,7 +147,14 @@ export async function buildTestApp(database: Database, options: TestAppOptions =
 
   // The real agents module (enrollments, hub); credentials made by agentCredential() are
   // accepted first, then real ones, unless the test brings its own authenticator.
-  const agentModule = createAgentModule(db, { log: silent, now });
+  const agentModule = createAgentModule(db, {
+    log: silent,
+    now,
+    policyFor: (a) => (a.deviceId === null ? [] : engine.blockedApps(a.deviceId)),
+  });
+  rules.onChange(() => {
+    agentModule.hub.refreshPolicies();
+  });
   const agents = new Map<string, { agentId: number; deviceId: number | null }>();
   const agentAuth: AgentAuthenticator = options.agentAuth ?? {
     authenticate: async (header) =>

@@ -50,6 +50,7 @@ export class ApiTokenStore {
     name: string;
     role: Role;
     secretHash: string;
+    createdAt: Date;
     expiresAt: Date | null;
   }): Promise<ApiTokenRecord> {
     const [row] = await this.db
@@ -59,7 +60,7 @@ export class ApiTokenStore {
         userId: input.userId,
         name: input.name,
         role: input.role,
-        createdAt: this.now(),
+        createdAt: input.createdAt,
         expiresAt: input.expiresAt,
       })
       .returning({ id: apiTokens.id });

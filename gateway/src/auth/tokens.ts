@@ -52,23 +52,24 @@ export class TokenService {
         `role: a token cannot have more rights than you (${owner.role}); asked for ${input.role}`,
       );
     }
+    // One clock reading, so a token of N days expires exactly N days after its creation.
+    const createdAt = this.now();
     const expiresAt =
-      input.expiresInDays === undefined
-        ? null
-        : new Date(this.now().getTime() + input.expiresInDays * DAY_MS);
-    return this.issue(owner.userId, { name, role: input.role, expiresAt });
+      input.expiresInDays === undefined ? null : new Date(createdAt.getTime() + input.expiresInDays * DAY_MS);
+    return this.issue(owner.userId, { name, role: input.role, createdAt, expiresAt });
   }
 
   /** Stores a token as given, without the ceiling check of create (the CLI and tests). */
   async issue(
     userId: number,
-    t: { name: string; role: Role; expiresAt: Date | null },
+    t: { name: string; role: Role; expiresAt: Date | null; createdAt?: Date },
   ): Promise<{ token: string; record: ApiTokenRecord }> {
     const secret = randomBytes(32).toString('base64url');
     const record = await this.store.create({
       userId,
       name: t.name,
       role: t.role,
+      createdAt: t.createdAt ?? this.now(),
       expiresAt: t.expiresAt,
       secretHash: sha256(secret).toString('hex'),
     });

@@ -7,6 +7,10 @@ import { runGatewayCommand } from './gateway-command.js';
 import { runAdminCommand } from './admin-command.js';
 import { runLabCommand } from './lab-command.js';
 import { tuneRuntimeForAppliance } from './runtime.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { constants as osConstants } from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 const HELP = `packetpilot — the Packet Pilot gateway
 
@@ -15,7 +19,20 @@ Usage:
                       [--upstream ADDR[:PORT]]... [--dns-port N] [--tls] [--allow-wan-admin]
   packetpilot admin create --username U --role admin|operator|viewer --password-stdin [--data-dir DIR | --database-url URL]
   packetpilot lab up|down|status [--clients N]
+  packetpilot agent --gateway URL [--enroll CODE] [--state-dir DIR] ...   (agent-lite; --help for its options)
 `;
+
+/**
+ * `packetpilot agent`: agent-lite, the per-PC agent, as its own process (it has its own signals,
+ * logger and exit codes, and on a PC it runs without the gateway's code).
+ */
+async function runAgent(args: string[]): Promise<number> {
+  const main = fileURLToPath(new URL('../../../agent-lite/dist/main.js', import.meta.url));
+  const child = spawn(process.execPath, [main, ...args], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  return code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1);
+}
 
 async function main(argv: string[]): Promise<number> {
   tuneRuntimeForAppliance();
@@ -27,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
       return runAdminCommand(rest);
     case 'lab':
       return runLabCommand(rest);
+    case 'agent':
+      return runAgent(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -10,7 +10,13 @@ import {
   startFlowAccounting,
   type FlowAccounting,
 } from '../conntrack/index.js';
-import { FlowLedger, type AddressOwner, type FlowAppLabeler, type FlowLabeler } from '../usage/flows.js';
+import {
+  FlowLedger,
+  type AddressOwner,
+  type FlowAddresses,
+  type FlowAppLabeler,
+  type FlowLabeler,
+} from '../usage/flows.js';
 import type { FlowStore } from '../usage/flow-store.js';
 import type { TimeBuckets } from '../usage/buckets.js';
 
@@ -52,7 +58,7 @@ export async function startFlows(o: {
   health: HealthRegistry;
   store: FlowStore;
   owners: AddressOwner;
-  isLan: (address: string) => boolean;
+  addresses: FlowAddresses;
   buckets: TimeBuckets;
   labeler?: FlowLabeler;
   apps?: FlowAppLabeler;
@@ -67,7 +73,7 @@ export async function startFlows(o: {
     tracker,
     o.store,
     o.owners,
-    o.isLan,
+    o.addresses,
     o.buckets,
     log,
     () => new Date(),

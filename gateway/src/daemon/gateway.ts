@@ -151,7 +151,11 @@ export async function startGateway(
     await meter.start();
     const flowStore = new FlowStore(db);
     const isLan = lanMatcher(lanAddrs);
-    const ownAddresses = new Set(lanAddrs.map((a) => a.address));
+    // The WAN side may have no address yet (DHCP); then only the LAN ones are known as our own.
+    const wanAddrs = await interfaceAddresses(runner, args.wan, 'wan').catch(() => []);
+    // conntrack and `ip -j addr` both print addresses in inet_ntop's canonical form
+    const ownAddresses = new Set([...lanAddrs, ...wanAddrs].map((a) => a.address));
+    const own = (a: string) => ownAddresses.has(a);
     const memory = new AnswerMemory();
     // What agents on devices report about their sockets; joined with conntrack per flow.
     const appFlows = new AppFlows();
@@ -161,7 +165,7 @@ export async function startGateway(
       health,
       store: flowStore,
       owners: scanner,
-      isLan: (a) => isLan(a) && !ownAddresses.has(a),
+      addresses: { isDevice: (a) => isLan(a) && !own(a), isRemote: (a) => !isLan(a) && !own(a) },
       buckets: usageStore.buckets,
       labeler: new DnsFlowLabeler(memory, scanner),
       apps: {
@@ -306,7 +310,15 @@ export async function startGateway(
     const tls = args.tls
       ? await ensureCertificate({ runner, dir: join(args.dataDir, 'tls'), address: tlsAddress, log })
       : undefined;
-    const agents = createAgentModule(db, { log: log.child({ module: 'agents' }), reports: appFlows });
+    const agents = createAgentModule(db, {
+      log: log.child({ module: 'agents' }),
+      reports: appFlows,
+      policyFor: (a) => (a.deviceId === null ? [] : policy.engine.blockedApps(a.deviceId)),
+    });
+    // An app rule reaches the agents before the API call that made it returns.
+    policy.rules.onChange(() => {
+      agents.hub.refreshPolicies();
+    });
     const app: FastifyInstance = await buildApp({
       log,
       auth,

@@ -193,7 +193,7 @@ export const rules = pgTable(
   },
   (t) => [
     check('rules_action', sql`${t.action} in ('block', 'allow')`),
-    check('rules_target_type', sql`${t.targetType} in ('internet', 'service', 'category', 'domain')`),
+    check('rules_target_type', sql`${t.targetType} in ('internet', 'service', 'category', 'domain', 'app')`),
     check('rules_target_value', sql`(${t.targetType} = 'internet') = (${t.targetValue} is null)`),
   ],
 );

@@ -36,6 +36,7 @@ function target(t: string): RuleTarget {
   const [type, value] = t.split(':') as [string, string];
   if (type === 'service') return { type: 'service', id: value };
   if (type === 'category') return { type: 'category', id: value };
+  if (type === 'app') return { type: 'app', name: value };
   return { type: 'domain', value };
 }
 function rulesOf(specs: Spec[]): PolicyRule[] {
@@ -500,4 +501,22 @@ test('speed sanity (not timed): catalogue work per decision does not grow with t
   lookups = 0;
   for (let i = 0; i < 1000; i++) engine.decide(KID, 'www.tiktok.com');
   assert.equal(lookups, 1, 'one evaluation, then the cache');
+});
+
+test('app rules: the device’s own beats all-devices, allow beats block in a scope; names never match them', () => {
+  const engine = new PolicyEngine({
+    catalog,
+    rules: rulesOf([
+      ['block', 'app:Steam', 'all'],
+      ['allow', 'app:steam', KID], // KID may play
+      ['block', 'app:curl', KID],
+      ['block', 'app:firefox', KID],
+      ['allow', 'app:Firefox', KID], // allow wins in the same scope
+      ['block', 'app:wget', KID, false], // disabled
+    ]),
+  });
+  assert.deepEqual(engine.blockedApps(KID), ['curl']);
+  assert.deepEqual(engine.blockedApps(DAD), ['Steam']);
+  assert.equal(engine.decide(KID, 'curl').action, 'allow');
+  assert.equal(engine.explain(KID, 'steam').matched.length, 0);
 });

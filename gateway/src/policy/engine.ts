@@ -77,9 +77,11 @@ interface Compiled {
   service: Map<string, Slot>;
   category: Map<string, Slot>;
   internet: Slot;
+  /** App rules, keyed by lower-case name: enforced by agents, never matched against names. */
+  app: Map<string, Slot>;
 }
 
-const TARGET_RANK = { domain: 3, service: 2, category: 1, internet: 0 } as const;
+const TARGET_RANK = { app: 4, domain: 3, service: 2, category: 1, internet: 0 } as const;
 
 export class PolicyEngine<R extends PolicyRule = PolicyRule> implements DomainPolicy {
   readonly #catalog: PolicyCatalog;
@@ -127,6 +129,21 @@ export class PolicyEngine<R extends PolicyRule = PolicyRule> implements DomainPo
   /** Enabled rules whose scope covers the device (its own and scope-all ones). */
   rulesForDevice(deviceId: number): R[] {
     return this.#rules.filter((r) => r.enabled && appliesTo(r, deviceId));
+  }
+
+  /**
+   * The apps whose agents must block them on this device: an app rule of the device beats one for
+   * all devices, allow beats block in the same scope. Names as the (first) deciding rule spells them.
+   */
+  blockedApps(deviceId: number): string[] {
+    const out: string[] = [];
+    for (const slot of this.#compiled.app.values()) {
+      const decision = pick(slot, deviceId);
+      if (decision?.action !== 'block' || decision.ruleId === null) continue;
+      const rule = this.#rules.find((r) => r.id === decision.ruleId);
+      if (rule?.target.type === 'app') out.push(rule.target.name);
+    }
+    return out.sort();
   }
 
   /** name: lower-case, no trailing dot (DomainPolicy's contract). */
@@ -225,6 +242,8 @@ function matches(target: RuleTarget, name: string, service: ServiceEntry | null)
       return service !== null && service.category === target.id;
     case 'domain':
       return name === target.value || name.endsWith(`.${target.value}`);
+    case 'app':
+      return false;
   }
 }
 
@@ -268,6 +287,7 @@ function compile(rules: readonly PolicyRule[]): Compiled {
     service: new Map(),
     category: new Map(),
     internet: { all: undefined, device: new Map() },
+    app: new Map(),
   };
   // Allow first, then by id: the first rule placed in a slot position is the one that wins it.
   const ordered = rules
@@ -279,7 +299,7 @@ function compile(rules: readonly PolicyRule[]): Compiled {
     if (t.type === 'internet') slot = compiled.internet;
     else {
       const map = compiled[t.type];
-      const key = t.type === 'domain' ? t.value : t.id;
+      const key = t.type === 'domain' ? t.value : t.type === 'app' ? t.name.toLowerCase() : t.id;
       slot = map.get(key) ?? { all: undefined, device: new Map() };
       map.set(key, slot);
     }

@@ -66,6 +66,14 @@ export function checkTarget(target: RuleTarget, catalog: CatalogIds): RuleTarget
       return { type: 'category', id: target.id };
     case 'domain':
       return { type: 'domain', value: normaliseDomainInput(target.value) };
+    case 'app': {
+      const name = target.name.trim();
+      // eslint-disable-next-line no-control-regex
+      if (!name || /[\u0000-\u001f\u007f]/.test(name)) {
+        throw new AppError('PP_E_VALIDATION', 'target.name: an app name without control characters');
+      }
+      return { type: 'app', name };
+    }
   }
 }
 

@@ -155,6 +155,8 @@ function targetColumns(target: RuleTarget): { targetType: RuleTarget['type']; ta
       return { targetType: target.type, targetValue: target.id };
     case 'domain':
       return { targetType: 'domain', targetValue: target.value };
+    case 'app':
+      return { targetType: 'app', targetValue: target.name };
   }
 }
 
@@ -169,6 +171,8 @@ function toTarget(row: RuleRow): RuleTarget {
       return { type: 'category', id: value };
     case 'domain':
       return { type: 'domain', value };
+    case 'app':
+      return { type: 'app', name: value };
     default:
       throw new Error(`rule ${row.id}: unknown target type ${row.targetType}`);
   }

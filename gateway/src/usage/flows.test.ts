@@ -14,7 +14,11 @@ import { FlowTracker, type Flow } from '../conntrack/index.js';
 import type { FlowBatch } from './flow-store.js';
 
 const log = pino({ level: 'silent' });
-const isLan = (a: string) => a.startsWith('192.168.77.') && a !== '192.168.77.1';
+const GATEWAY = new Set(['192.168.77.1', '198.18.0.2']);
+const addresses = {
+  isDevice: (a: string) => a.startsWith('192.168.77.') && !GATEWAY.has(a),
+  isRemote: (a: string) => !a.startsWith('192.168.77.') && !GATEWAY.has(a),
+};
 
 class MemorySink implements FlowSink {
   baselines = new Map<string, LabelledBaseline>();
@@ -65,11 +69,11 @@ function ledger(
   const owners = { deviceIdForAddress: async (a: string) => (a === '192.168.77.11' ? 1 : 0) };
   return {
     tracker,
-    ledger: new FlowLedger(tracker, sink, owners, isLan, new TimeBuckets('UTC'), log, now, labeler, apps),
+    ledger: new FlowLedger(tracker, sink, owners, addresses, new TimeBuckets('UTC'), log, now, labeler, apps),
   };
 }
 
-test('flows opened from the LAN become per-device, per-remote usage; the gateway’s own flows do not', async () => {
+test('flows opened from the LAN become per-device, per-remote usage; the gateway’s own, flows to it and LAN↔LAN do not', async () => {
   const sink = new MemorySink();
   const { tracker, ledger: l } = ledger(sink);
   await l.start();
@@ -79,6 +83,9 @@ test('flows opened from the LAN become per-device, per-remote usage; the gateway
         flow('192.168.77.11', '198.18.0.1', 40000, 1000, 50_000),
         flow('192.168.77.1', '198.18.0.1', 40001, 70, 90, 8), // the gateway itself
         flow('198.18.0.9', '192.168.77.11', 40002, 10, 10, 9), // from the WAN
+        flow('192.168.77.11', '192.168.77.1', 40003, 300, 900, 10), // to the gateway's UI
+        flow('192.168.77.11', '198.18.0.2', 40004, 300, 900, 11), // to the gateway's WAN address
+        flow('192.168.77.11', '192.168.77.12', 40005, 300, 900, 12), // to another device
       ],
       Date.now(),
     ),

@@ -35,6 +35,18 @@ export interface AddressOwner {
   deviceIdForAddress(address: string): Promise<number>;
 }
 
+/** Where an address sits, as the ledger needs to know it. */
+export interface FlowAddresses {
+  /** A LAN address that is not the gateway's own: flows it opens are device usage. */
+  isDevice(address: string): boolean;
+  /**
+   * Outside the LAN and not the gateway itself. Flows to the gateway (its UI, its DNS, an agent's
+   * socket) and LAN↔LAN flows are not in the device's forwarded totals, so they are not booked
+   * as usage either: the per-flow groups must add up to those totals.
+   */
+  isRemote(address: string): boolean;
+}
+
 /** Queued deltas beyond this are summed into one "overflow" count instead of growing memory. */
 const MAX_QUEUED = 100_000;
 
@@ -62,7 +74,7 @@ export class FlowLedger {
     private readonly tracker: FlowSource,
     private readonly sink: FlowSink,
     private readonly owners: AddressOwner,
-    private readonly isLanAddress: (address: string) => boolean,
+    private readonly addresses: FlowAddresses,
     private readonly buckets: TimeBuckets,
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
@@ -104,7 +116,7 @@ export class FlowLedger {
         this.#dropped += 1;
         continue;
       }
-      if (!this.#labels.has(d.key) && this.isLanAddress(d.origSrc)) {
+      if (!this.#labels.has(d.key) && this.addresses.isDevice(d.origSrc)) {
         this.#labels.set(d.key, this.labeler?.labelFor(d) ?? '');
       }
       this.#queue.push(d);
@@ -137,7 +149,7 @@ export class FlowLedger {
     const at = this.buckets.start('hour', this.now());
     const rows = new Map<string, FlowUsageRow>();
     for (const d of deltas) {
-      if (!this.isLanAddress(d.origSrc) || this.isLanAddress(d.origDst)) continue;
+      if (!this.addresses.isDevice(d.origSrc) || !this.addresses.isRemote(d.origDst)) continue;
       if (d.origBytes === 0 && d.replyBytes === 0 && !d.closed) continue;
       const deviceId = await this.owners.deviceIdForAddress(d.origSrc);
       const port = d.origDport ?? 0;
@@ -184,7 +196,7 @@ export class FlowLedger {
     if (!this.apps) return waiting;
     const now = this.now().getTime();
     for (const d of deltas) {
-      if (this.#apps.get(d.key) || !this.isLanAddress(d.origSrc)) continue;
+      if (this.#apps.get(d.key) || !this.addresses.isDevice(d.origSrc)) continue;
       const app = this.apps.appFor(d);
       if (app) {
         this.#apps.set(d.key, app);

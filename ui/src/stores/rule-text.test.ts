@@ -36,6 +36,10 @@ test('rules in words', () => {
   expect(describeRule(rule(4, { target: { type: 'domain', value: 'example.com' } }), names)).toBe(
     'Block example.com for all devices',
   );
+  expect(
+    describeRule(rule(5, { target: { type: 'app', name: 'curl' }, scope: { type: 'device', id: 3 } }), names),
+  ).toBe('Block app curl for device 3');
+  expect(sameTarget({ type: 'app', name: 'Steam' }, { type: 'app', name: 'steam' })).toBe(true);
 });
 
 test('finding the device rule of a quick action', () => {

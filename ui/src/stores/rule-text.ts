@@ -17,6 +17,8 @@ export function describeTarget(t: RuleTarget, names: Pick<Names, 'service' | 'ca
       return `category ${names.category(t.id)}`;
     case 'domain':
       return t.value;
+    case 'app':
+      return `app ${t.name}`;
   }
 }
 
@@ -50,5 +52,6 @@ export function sameTarget(a: RuleTarget, b: RuleTarget): boolean {
   if (a.type === 'service' && b.type === 'service') return a.id === b.id;
   if (a.type === 'category' && b.type === 'category') return a.id === b.id;
   if (a.type === 'domain' && b.type === 'domain') return a.value.toLowerCase() === b.value.toLowerCase();
+  if (a.type === 'app' && b.type === 'app') return a.name.toLowerCase() === b.name.toLowerCase();
   return true;
 }

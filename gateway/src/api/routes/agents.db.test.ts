@@ -4,7 +4,12 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { pino } from 'pino';
-import { AGENT_CLOSE, parseEnrollDeepLink, type GatewayMessage } from '@packetpilot/protocol';
+import {
+  AGENT_CLOSE,
+  AGENT_MAX_FRAME_BYTES,
+  parseEnrollDeepLink,
+  type GatewayMessage,
+} from '@packetpilot/protocol';
 import { forEachDatabase, type DatabaseTarget } from '../../db/testing.js';
 import { buildTestApp, type TestApp } from '../testing.js';
 import { createAgentModule, type AgentModule } from '../../agents/module.js';
@@ -25,9 +30,18 @@ async function setup(ctx: TestContext, target: DatabaseTarget): Promise<Fixture>
   const addresses = new Map<string, number>();
   // The agents module shares the test app's clock, which exists once the app does.
   const clock = { now: () => new Date() };
-  const agents = createAgentModule(database.db, { log: pino({ level: 'silent' }), now: () => clock.now() });
+  const late: { app?: TestApp } = {};
+  const agents = createAgentModule(database.db, {
+    log: pino({ level: 'silent' }),
+    now: () => clock.now(),
+    policyFor: (a) => (a.deviceId === null || !late.app ? [] : late.app.engine.blockedApps(a.deviceId)),
+  });
   const t = await buildTestApp(database, { agentAuth: agents.auth });
+  late.app = t;
   clock.now = t.clock.now;
+  t.rules.onChange(() => {
+    agents.hub.refreshPolicies();
+  });
   ctx.after(() => t.close());
   // testing.ts has no option for these yet; the routes read deps when called.
   Object.assign(t.deps, agents.deps, {
@@ -187,7 +201,7 @@ forEachDatabase('agent routes', (target) => {
     assert.equal((await enroll(f, code, '192.168.77.66')).statusCode, 200);
   });
 
-  test('agent socket: welcome, errors for garbage, connected in the list, revoke closes it within 1 s', async (ctx) => {
+  test('agent socket: welcome, acks, connected in the list, revoke closes it within 1 s', async (ctx) => {
     const f = await setup(ctx, target);
     const { code } = await createCode(f);
     const { agentId, secret } = (await enroll(f, code)).json<{ agentId: number; secret: string }>();
@@ -207,8 +221,6 @@ forEachDatabase('agent routes', (target) => {
     const agent = await connect(`${base}/api/v1/agent`, { authorization: credential });
     assert.deepEqual(await agent.next(), { type: 'welcome', agentId, deviceId: null, heartbeatSeconds: 30 });
     assert.deepEqual(await agent.next(), { type: 'policy', blockedApps: [] });
-    agent.ws.send('{"type":"flows"');
-    assert.match(((await agent.next()) as { message: string }).message, /^invalid JSON/);
     agent.ws.send(JSON.stringify({ type: 'flows', seq: 1, opened: [], closed: [] }));
     assert.deepEqual(await agent.next(), { type: 'ack', seq: 1 });
     assert.equal(f.agents.hub.sendPolicy(agentId, ['steam']), true);
@@ -251,6 +263,80 @@ forEachDatabase('agent routes', (target) => {
       rows.map((r) => r.action),
       ['agent.revoke', 'agent.enroll'],
     );
+  });
+
+  test('bad input: a malformed or an oversized message closes that agent’s socket with the reason, no other', async (ctx) => {
+    const f = await setup(ctx, target);
+    const base = await listen(f);
+    const sockets = [];
+    for (let i = 0; i < 3; i++) {
+      const { code } = await createCode(f);
+      const { agentId, secret } = (await enroll(f, code)).json<{ agentId: number; secret: string }>();
+      const client = await connect(`${base}/api/v1/agent`, {
+        authorization: agentAuthorization(agentId, secret),
+      });
+      await client.next(); // welcome
+      await client.next(); // policy
+      sockets.push({ agentId, client });
+    }
+    const [malformed, oversized, bystander] = sockets as [
+      (typeof sockets)[0],
+      (typeof sockets)[0],
+      (typeof sockets)[0],
+    ];
+    malformed.client.ws.send('{"type":"flows"');
+    assert.match(((await malformed.client.next()) as { message: string }).message, /^invalid JSON/);
+    const closed = await malformed.client.closed;
+    assert.equal(closed.code, AGENT_CLOSE.badMessages);
+    assert.match(closed.reason, /^invalid message: invalid JSON/);
+
+    oversized.client.ws.send(JSON.stringify({ type: 'heartbeat', at: 'x'.repeat(AGENT_MAX_FRAME_BYTES) }));
+    assert.equal((await oversized.client.closed).code, 1009);
+
+    bystander.client.ws.send(JSON.stringify({ type: 'flows', seq: 3, opened: [], closed: [] }));
+    assert.deepEqual(await bystander.client.next(), { type: 'ack', seq: 3 });
+    assert.deepEqual(
+      sockets.map((x) => f.agents.hub.isConnected(x.agentId)),
+      [false, false, true],
+    );
+    bystander.client.ws.close();
+    await bystander.client.closed;
+  });
+
+  test('an app rule reaches the agents of its device at once; deleting it clears their policy', async (ctx) => {
+    const f = await setup(ctx, target);
+    const deviceId = f.t.deviceId;
+    const { code } = await createCode(f, { deviceId });
+    const { agentId, secret } = (await enroll(f, code)).json<{ agentId: number; secret: string }>();
+    const base = await listen(f);
+    const agent = await connect(`${base}/api/v1/agent`, {
+      authorization: agentAuthorization(agentId, secret),
+    });
+    assert.equal((await agent.next()).type, 'welcome');
+    assert.deepEqual(await agent.next(), { type: 'policy', blockedApps: [] });
+    const created = await f.t.app.inject({
+      method: 'POST',
+      url: '/api/v1/rules',
+      headers: f.admin,
+      payload: {
+        action: 'block',
+        target: { type: 'app', name: ' Steam ' },
+        scope: { type: 'device', id: deviceId },
+      },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.deepEqual(created.json().target, { type: 'app', name: 'Steam' });
+    // the rule call returns after the policy went out
+    assert.deepEqual(await agent.next(), { type: 'policy', blockedApps: ['Steam'] });
+    const deleted = await f.t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/rules/${created.json().id}`,
+      headers: f.admin,
+    });
+    assert.equal(deleted.statusCode, 204);
+    assert.deepEqual(await agent.next(), { type: 'policy', blockedApps: [] });
+    agent.ws.close();
+    await agent.closed;
   });
 
   test('a second connection of the same agent replaces the first', async (ctx) => {

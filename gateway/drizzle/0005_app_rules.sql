@@ -1,0 +1,2 @@
+ALTER TABLE "rules" DROP CONSTRAINT "rules_target_type";--> statement-breakpoint
+ALTER TABLE "rules" ADD CONSTRAINT "rules_target_type" CHECK ("rules"."target_type" in ('internet', 'service', 'category', 'domain', 'app'));
