@@ -5,6 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run build --silent
+# agent-lite's single-file builds, started by agent-lite/src/sea.test.ts (Windows under Wine);
+# the Node binaries come from npm once and are cached in agent-lite/.sea-cache/
+if ! node agent-lite/scripts/build-sea.mjs --targets linux-x64,win-x64 > /tmp/pp-build-sea.log 2>&1; then
+  cat /tmp/pp-build-sea.log >&2
+  exit 1
+fi
 # the UI's unit tests (vitest, pure modules: formatters, CSV, API client, live frames)
 npm run test --silent -w ui
 mapfile -t files < <(find protocol/dist gateway/dist agent-lite/dist -name '*.test.js' 2>/dev/null | sort)

@@ -6,7 +6,7 @@
 //   3. make the SEA blob with the linux-x64 binary of the same Node version (no code cache, no
 //      snapshot, so one blob fits every platform) and inject it with postject.
 // Output: dist/sea/packetpilot-agent-{linux-x64,linux-arm64,win-x64.exe}. Run `npm run build` first.
-//   node scripts/build-sea.mjs [--targets linux-x64,linux-arm64,win-x64] [--node 24.21.0]
+//   node scripts/build-sea.mjs [--targets linux-x64,linux-arm64,win-x64] [--node 22.23.3]
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
@@ -29,7 +29,8 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const { values } = parseArgs({
   options: {
     targets: { type: 'string', default: 'linux-x64,linux-arm64,win-x64' },
-    node: { type: 'string', default: process.env.PP_SEA_NODE_VERSION ?? '24.21.0' },
+    // Node 22 LTS: it runs on Windows 10+ and under Debian's Wine 8, which Node 24 does not start on.
+    node: { type: 'string', default: process.env.PP_SEA_NODE_VERSION ?? '22.23.3' },
   },
 });
 const NODE_VERSION = values.node;

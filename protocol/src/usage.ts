@@ -21,6 +21,14 @@ export const UsageQuery = Type.Object({
   to: Type.Optional(Type.String({ format: 'date-time', description: 'End (exclusive); default now' })),
   bucket: Type.Optional(Bucket),
   groupBy: Type.Optional(UsageGroupBy),
+  app: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description:
+        "With groupBy=service|category|domain: only the flows an agent said this app owns (its DNS names), as groupBy=app names it",
+    }),
+  ),
 });
 export type UsageQuery = Static<typeof UsageQuery>;
 
@@ -43,6 +51,27 @@ export const UsageBreakdown = Type.Object(
     groups: Type.Array(UsageGroup, { description: 'Largest first; unknown included, never dropped' }),
     rxBytes: Type.Number({ description: 'Sum over the groups (conntrack per-flow bytes)' }),
     txBytes: Type.Number({ description: 'Sum over the groups (conntrack per-flow bytes)' }),
+    mobile: Type.Optional(
+      Type.Object(
+        {
+          rxBytes: Type.Number(),
+          txBytes: Type.Number(),
+          apps: Type.Array(
+            Type.Object({
+              id: Type.String(),
+              name: Type.String(),
+              rxBytes: Type.Number(),
+              txBytes: Type.Number(),
+            }),
+            { description: 'Largest first' },
+          ),
+        },
+        {
+          description:
+            "groupBy=app on a phone with the Android agent: bytes its apps moved over mobile data, which the gateway never sees (not part of the groups or the device's total)",
+        },
+      ),
+    ),
   },
   { $id: 'UsageBreakdown' },
 );

@@ -33,6 +33,14 @@ export interface AgentIdentity {
 
 export type AgentReport = AgentHello | AgentFlows | AgentAppUsage;
 
+/**
+ * Thrown by a sink for a report that is wrong in itself (not a passing failure): it is
+ * acknowledged, so the agent does not send it forever, and an error says why it was not kept.
+ */
+export class ReportRejected extends Error {
+  override name = 'ReportRejected';
+}
+
 /** Where reports go once validated (issue 7 joins flows with conntrack, issue 9 stores app usage). */
 export interface AgentReportSink {
   /** Resolves once the report is kept; the agent gets its ack only then. Throwing refuses it. */
@@ -181,6 +189,11 @@ export class AgentConnection {
       await this.options.reports.ingest(this.agent, report);
       return true;
     } catch (err) {
+      if (err instanceof ReportRejected) {
+        this.#log.warn({ reason: err.message, type: report.type }, 'agent report refused');
+        this.send({ type: 'error', message: err.message });
+        return true;
+      }
       this.#log.warn({ err, type: report.type }, 'agent report not kept');
       this.send({
         type: 'error',

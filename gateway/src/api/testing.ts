@@ -44,6 +44,7 @@ import { PolicyEngine } from '../policy/engine.js';
 import { RuleService } from '../policy/rule-service.js';
 import { RuleStore } from '../policy/rule-store.js';
 import { createAgentModule, type AgentModule } from '../agents/module.js';
+import { AppUsageStore } from '../agents/app-usage.js';
 
 /** Real time plus an offset the test moves forward; every clock of the app reads it. */
 export interface TestClock {
@@ -147,9 +148,11 @@ export async function buildTestApp(database: Database, options: TestAppOptions =
 
   // The real agents module (enrollments, hub); credentials made by agentCredential() are
   // accepted first, then real ones, unless the test brings its own authenticator.
+  const appUsage = new AppUsageStore(db, now);
   const agentModule = createAgentModule(db, {
     log: silent,
     now,
+    reports: { ingest: (agent, r) => (r.type === 'appUsage' ? appUsage.record(agent, r) : undefined) },
     policyFor: (a) => (a.deviceId === null ? [] : engine.blockedApps(a.deviceId)),
   });
   rules.onChange(() => {
@@ -179,6 +182,7 @@ export async function buildTestApp(database: Database, options: TestAppOptions =
       new FlowStore(db),
       { classify: () => ({ service: null, category: null }) },
       usage,
+      appUsage,
     ),
     dnsLog: new QueryLogStore(db),
     dnsSettings: await DnsSettingsService.load(new SettingsStore(db), {

@@ -52,9 +52,13 @@ export class AppFlows {
   }
 
   /** From the agent hub (AgentReportSink): hello and flows; other reports are someone else's. */
-  ingest(agent: { agentId: number; deviceId: number | null }, report: { type: string }): void {
+  ingest(agent: { agentId: number; deviceId: number | null }, report: { type: string; os?: string }): void {
     const now = this.#now();
-    if (agent.deviceId !== null) this.#agents.set(agent.deviceId, now);
+    // Only agents that report sockets make a device's new flows wait for a report; a phone agent
+    // reports per-app counters instead.
+    const reportsFlows =
+      report.type === 'flows' || (report.type === 'hello' && !/^android/i.test(report.os ?? ''));
+    if (agent.deviceId !== null && reportsFlows) this.#agents.set(agent.deviceId, now);
     if (report.type !== 'flows') return;
     const flows = report as AgentFlows;
     for (const f of flows.opened) {

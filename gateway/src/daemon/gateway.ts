@@ -34,6 +34,7 @@ import {
 } from '../netfilter/index.js';
 import { buildApp, API_VERSION } from '../api/app.js';
 import { createAgentModule } from '../agents/module.js';
+import { AppUsageStore } from '../agents/app-usage.js';
 import { interfaceAddresses, requireRoot } from './preflight.js';
 import { Ticker } from './ticker.js';
 import { lanMatcher, startFlows } from './flows.js';
@@ -310,9 +311,14 @@ export async function startGateway(
     const tls = args.tls
       ? await ensureCertificate({ runner, dir: join(args.dataDir, 'tls'), address: tlsAddress, log })
       : undefined;
+    const appUsage = new AppUsageStore(db);
     const agents = createAgentModule(db, {
       log: log.child({ module: 'agents' }),
-      reports: appFlows,
+      // PC agents' sockets join conntrack flows; phone agents' per-app counters are stored as such
+      reports: {
+        ingest: (agent, report) =>
+          report.type === 'appUsage' ? appUsage.record(agent, report) : appFlows.ingest(agent, report),
+      },
       policyFor: (a) => (a.deviceId === null ? [] : policy.engine.blockedApps(a.deviceId)),
     });
     // An app rule reaches the agents before the API call that made it returns.
@@ -345,6 +351,7 @@ export async function startGateway(
           },
         },
         usageStore,
+        appUsage,
       ),
       dnsLog: dns.log,
       dnsSettings: dns.settings,

@@ -303,3 +303,35 @@ export const agents = pgTable(
   },
   (t) => [index('agents_device_idx').on(t.deviceId)],
 );
+
+/**
+ * Per-app byte totals that phone agents read from the system (Android NetworkStatsManager), one
+ * row per agent, app and platform period. A report replaces its row (set semantics), so a
+ * replayed report, an app restart or a reboot never counts twice. Wi-Fi bytes went through the
+ * gateway; mobile bytes never did and are shown apart.
+ */
+export const appUsagePeriods = pgTable(
+  'app_usage_periods',
+  {
+    agentId: integer('agent_id')
+      .notNull()
+      .references(() => agents.id, { onDelete: 'cascade' }),
+    /** The device the agent was bound to when it reported. */
+    deviceId: integer('device_id')
+      .notNull()
+      .references(() => devices.id, { onDelete: 'cascade' }),
+    package: text('package').notNull(),
+    label: text('label').notNull(),
+    periodFrom: tstz('period_from').notNull(),
+    periodTo: tstz('period_to').notNull(),
+    wifiRxBytes: int8('wifi_rx_bytes').notNull(),
+    wifiTxBytes: int8('wifi_tx_bytes').notNull(),
+    mobileRxBytes: int8('mobile_rx_bytes').notNull(),
+    mobileTxBytes: int8('mobile_tx_bytes').notNull(),
+    updatedAt: tstz('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.agentId, t.package, t.periodFrom] }),
+    index('app_usage_periods_device_idx').on(t.deviceId, t.periodFrom),
+  ],
+);

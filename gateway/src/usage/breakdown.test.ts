@@ -94,3 +94,65 @@ test('by app: named apps, and "unattributed" is the rest of the device’s exact
     b.txBytes,
   );
 });
+
+test('one app’s DNS names: groupBy=domain with app', async () => {
+  const flows = {
+    byDomain: async () => [
+      { domain: 'www.youtube.com', app: 'firefox', rxBytes: 1000, txBytes: 100, flows: 1 },
+      { domain: 'www.netflix.com', app: 'firefox', rxBytes: 10, txBytes: 1, flows: 1 },
+      { domain: 'files.lab.test', app: 'curl', rxBytes: 250, txBytes: 25, flows: 1 },
+    ],
+  };
+  const b = await new UsageBreakdowns(flows, catalog).breakdown({ ...q, groupBy: 'domain', app: 'firefox' });
+  assert.deepEqual(
+    b.groups.map((g) => [g.id, g.rxBytes]),
+    [
+      ['www.youtube.com', 1000],
+      ['www.netflix.com', 10],
+    ],
+  );
+  assert.equal(b.rxBytes, 1010);
+});
+
+test('by app on a phone: its reported Wi-Fi bytes per package, mobile data apart', async () => {
+  const b = await new UsageBreakdowns(
+    { byDomain: async () => [{ domain: '', app: '', rxBytes: 900, txBytes: 90, flows: 2 }] },
+    catalog,
+    { total: async () => ({ rxBytes: 1000, txBytes: 100 }) },
+    {
+      byApp: async () => [
+        {
+          package: 'com.google.android.youtube',
+          label: 'YouTube',
+          wifiRxBytes: 700,
+          wifiTxBytes: 70,
+          mobileRxBytes: 5000,
+          mobileTxBytes: 50,
+        },
+        {
+          package: 'com.whatsapp',
+          label: '',
+          wifiRxBytes: 0,
+          wifiTxBytes: 0,
+          mobileRxBytes: 9,
+          mobileTxBytes: 1,
+        },
+      ],
+    },
+  ).breakdown({ ...q, groupBy: 'app' });
+  assert.deepEqual(
+    b.groups.map((g) => [g.id, g.name, g.rxBytes, g.txBytes]),
+    [
+      ['com.google.android.youtube', 'YouTube', 700, 70],
+      ['unattributed', 'Unattributed', 300, 30],
+    ],
+  );
+  assert.deepEqual(b.mobile, {
+    rxBytes: 5009,
+    txBytes: 51,
+    apps: [
+      { id: 'com.google.android.youtube', name: 'YouTube', rxBytes: 5000, txBytes: 50 },
+      { id: 'com.whatsapp', name: 'com.whatsapp', rxBytes: 9, txBytes: 1 },
+    ],
+  });
+});

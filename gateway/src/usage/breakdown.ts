@@ -18,6 +18,20 @@ export interface DeviceTotalSource {
 
 export const UNATTRIBUTED_GROUP = 'unattributed';
 
+/** Per-app totals phone agents reported (agents/app-usage.ts). */
+export interface PhoneAppSource {
+  byApp(q: { deviceId: number; from: Date; to: Date }): Promise<
+    Array<{
+      package: string;
+      label: string;
+      wifiRxBytes: number;
+      wifiTxBytes: number;
+      mobileRxBytes: number;
+      mobileTxBytes: number;
+    }>
+  >;
+}
+
 export interface DomainUsageSource {
   byDomain(q: { deviceId: number; from: Date; to: Date }): Promise<DomainUsage[]>;
 }
@@ -36,6 +50,7 @@ export class UsageBreakdowns {
     private readonly flows: DomainUsageSource,
     private readonly catalog: DomainClassifier,
     private readonly totals: DeviceTotalSource | null = null,
+    private readonly phones: PhoneAppSource | null = null,
   ) {}
 
   async breakdown(q: {
@@ -43,9 +58,12 @@ export class UsageBreakdowns {
     from: Date;
     to: Date;
     groupBy: UsageGroupBy;
+    /** Only the flows of this app (what it talked to: its DNS names, services). */
+    app?: string;
   }): Promise<UsageBreakdown> {
     if (q.groupBy === 'app') return this.#byApp(q);
-    const rows = await this.flows.byDomain(q);
+    const all = await this.flows.byDomain(q);
+    const rows = q.app === undefined ? all : all.filter((r) => r.app === q.app);
     const groups = new Map<string, UsageGroup>();
     let rxBytes = 0;
     let txBytes = 0;
@@ -77,9 +95,10 @@ export class UsageBreakdowns {
    */
   async #byApp(q: { deviceId: number; from: Date; to: Date }): Promise<UsageBreakdown> {
     const from = new Date(Math.floor(q.from.getTime() / HOUR_MS) * HOUR_MS);
-    const [rows, total] = await Promise.all([
+    const [rows, total, phoneApps] = await Promise.all([
       this.flows.byDomain(q),
       this.totals ? this.totals.total({ deviceId: q.deviceId, from, to: q.to }) : null,
+      this.phones ? this.phones.byApp({ deviceId: q.deviceId, from, to: q.to }) : [],
     ]);
     const groups = new Map<string, UsageGroup>();
     let rxBytes = 0;
@@ -109,6 +128,41 @@ export class UsageBreakdowns {
       rxBytes += r.rxBytes;
       txBytes += r.txBytes;
     }
+    // A phone's own counters: Wi-Fi bytes went through the gateway (an app group each, keyed by
+    // package as app rules are); mobile bytes did not and are reported apart.
+    const mobile = {
+      rxBytes: 0,
+      txBytes: 0,
+      apps: [] as Array<{ id: string; name: string; rxBytes: number; txBytes: number }>,
+    };
+    for (const p of phoneApps) {
+      if (p.wifiRxBytes + p.wifiTxBytes > 0) {
+        const g = groups.get(p.package) ?? {
+          id: p.package,
+          name: p.label || p.package,
+          category: null,
+          rxBytes: 0,
+          txBytes: 0,
+          flows: 0,
+        };
+        g.rxBytes += p.wifiRxBytes;
+        g.txBytes += p.wifiTxBytes;
+        groups.set(p.package, g);
+        rxBytes += p.wifiRxBytes;
+        txBytes += p.wifiTxBytes;
+      }
+      if (p.mobileRxBytes + p.mobileTxBytes > 0) {
+        mobile.apps.push({
+          id: p.package,
+          name: p.label || p.package,
+          rxBytes: p.mobileRxBytes,
+          txBytes: p.mobileTxBytes,
+        });
+        mobile.rxBytes += p.mobileRxBytes;
+        mobile.txBytes += p.mobileTxBytes;
+      }
+    }
+    mobile.apps.sort((a, b) => b.rxBytes + b.txBytes - (a.rxBytes + a.txBytes));
     const deviceRx = total?.rxBytes ?? rxBytes + rest.rxBytes;
     const deviceTx = total?.txBytes ?? txBytes + rest.txBytes;
     const list = [...groups.values()].sort((a, b) => b.rxBytes + b.txBytes - (a.rxBytes + a.txBytes));
@@ -128,6 +182,7 @@ export class UsageBreakdowns {
       groups: list,
       rxBytes: Math.max(deviceRx, rxBytes),
       txBytes: Math.max(deviceTx, txBytes),
+      ...(phoneApps.length > 0 ? { mobile } : {}),
     };
   }
 

@@ -52,10 +52,19 @@ export const usageRoutes =
       },
       async (request) => {
         const { from, to } = parseRange(request.query, now());
-        const { groupBy } = request.query;
+        const { groupBy, app } = request.query;
+        if (app !== undefined && (groupBy === undefined || groupBy === 'app')) {
+          throw new AppError('PP_E_VALIDATION', 'app: only with groupBy=service, category or domain');
+        }
         if (groupBy) {
           await requireDevice(deps.devices, request.params.id);
-          return deps.breakdowns.breakdown({ deviceId: request.params.id, from, to, groupBy });
+          return deps.breakdowns.breakdown({
+            deviceId: request.params.id,
+            from,
+            to,
+            groupBy,
+            ...(app === undefined ? {} : { app }),
+          });
         }
         const bucket = request.query.bucket ?? 'hour';
         if ((to.getTime() - from.getTime()) / BUCKET_MS[bucket] > MAX_POINTS) {
