@@ -13,5 +13,11 @@ if ! node agent-lite/scripts/build-sea.mjs --targets linux-x64,win-x64 > /tmp/pp
 fi
 # the UI's unit tests (vitest, pure modules: formatters, CSV, API client, live frames)
 npm run test --silent -w ui
+# the Android agent's JVM and Robolectric tests (JUnit under Maven Surefire; the build above made
+# its APK, which gateway/dist/agents/android-apk.test.js checks). Debian's Maven prints colour
+# resets even when quiet: dropped.
+mvn -q -B -f agent-android/pom.xml test 2>&1 | sed 's/\x1b\[0m//g'
+cat agent-android/target/surefire-reports/*.txt | awk '/^Tests run:/ { t += $3; f += $5; e += $7; s += $9 }
+  END { printf "agent-android (JUnit): %d tests, %d failures, %d errors, %d skipped\n", t, f, e, s }'
 mapfile -t files < <(find protocol/dist gateway/dist agent-lite/dist -name '*.test.js' 2>/dev/null | sort)
 exec node --test --test-concurrency=1 "${files[@]}"

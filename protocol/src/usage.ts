@@ -26,7 +26,7 @@ export const UsageQuery = Type.Object({
       minLength: 1,
       maxLength: 256,
       description:
-        "With groupBy=service|category|domain: only the flows an agent said this app owns (its DNS names), as groupBy=app names it",
+        'With groupBy=service|category|domain: only the flows an agent said this app owns (its DNS names), as groupBy=app names it',
     }),
   ),
 });

@@ -35,7 +35,6 @@ function report(seq: number): AgentFlows {
 
 async function setup(t: { after: (fn: () => Promise<void>) => void }, log: Logger = silentLogger()) {
   const dir = await mkdtemp(join(tmpdir(), 'ppal-client-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
   const clock = new FakeClock();
   const outbox = await Outbox.open({ file: join(dir, 'outbox.jsonl'), clock, log });
   const net = fakeConnect();
@@ -52,6 +51,12 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }, log: Logge
     hello: () => HELLO,
     onPolicy: (apps) => policies.push(apps),
     onRevoked: (r) => revoked.push(r),
+  });
+  // The outbox may still be writing when a test ends: stop and close it before removing its file.
+  t.after(async () => {
+    client.stop();
+    await outbox.close();
+    await rm(dir, { recursive: true, force: true });
   });
   return { clock, outbox, net, client, policies, revoked };
 }

@@ -22,6 +22,7 @@ forEachDatabase('openDatabase', (target) => {
         'agent_enrollments',
         'agents',
         'api_tokens',
+        'app_usage_periods',
         'audit_log',
         'counter_baselines',
         'device_addresses',

@@ -1,0 +1,4 @@
+package androidx.test.platform.ui;
+
+/** Stand-in (see androidx/test/package-info.java). */
+public interface UiController {}

@@ -1,0 +1,4 @@
+package androidx.test.runner.intent;
+
+/** Stand-in (see androidx/test/package-info.java). */
+public interface IntentMonitor {}
