@@ -10,7 +10,7 @@ import { appUsagePeriods } from '../db/schema.js';
 import { ReportRejected, type AgentIdentity } from './connection.js';
 
 const DAY_MS = 86_400_000;
-/** Phones' clocks drift; a period may end this far in the gateway's future. */
+/** Phones' clocks drift; a period may start this far in the gateway's future. */
 const CLOCK_SLACK_MS = 10 * 60_000;
 
 /** One app's totals over a range, Wi-Fi (through the gateway) and mobile (never through it). */

@@ -41,7 +41,7 @@ export class ReportRejected extends Error {
   override name = 'ReportRejected';
 }
 
-/** Where reports go once validated (issue 7 joins flows with conntrack, issue 9 stores app usage). */
+/** Where reports go once validated: PC agents' flows join conntrack, phones' app usage is stored. */
 export interface AgentReportSink {
   /** Resolves once the report is kept; the agent gets its ack only then. Throwing refuses it. */
   ingest(agent: AgentIdentity, report: AgentReport): void | Promise<void>;

@@ -102,7 +102,7 @@ export class AgentHub {
 
   /**
    * Recomputes every connected agent's policy (after a rule change) and sends those that changed;
-   * resolves to how many were sent.
+   * returns how many were sent.
    */
   refreshPolicies(): number {
     let sent = 0;
@@ -124,6 +124,7 @@ export class AgentHub {
   revoke(agentId: number): void {
     this.#revoked.add(agentId);
     this.#policies.delete(agentId);
+    this.#sent.delete(agentId);
     this.disconnect(agentId, AGENT_CLOSE.revoked, 'agent revoked');
   }
 

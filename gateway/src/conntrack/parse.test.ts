@@ -70,3 +70,28 @@ test('malformed events are returned as errors', () => {
   assert.ok(a && !a.ok && /truncated header/.test(a.error));
   assert.ok(b && !b.ok && /no \[NEW\]/.test(b.error));
 });
+
+test('events: DESTROY of an expired entry has no timeout left, with or without a state', () => {
+  const parsed = readTestdata(import.meta.url, 'events-expired.txt')
+    .split('\n')
+    .filter(Boolean)
+    .map(parseEventLine);
+  assert.deepEqual(
+    parsed.map((p) => (p.ok ? '' : p.error)),
+    ['', '', '', ''],
+  );
+  const evs = parsed.map((p) => (p.ok ? p.value : undefined)!);
+  assert.deepEqual(
+    evs.map((e) => [e.type, e.flow.proto, e.flow.timeout, e.flow.state ?? null, e.flow.reply.bytes]),
+    [
+      ['DESTROY', 'tcp', 0, 'TIME_WAIT', 124599],
+      ['DESTROY', 'tcp', 0, 'TIME_WAIT', 62190],
+      ['DESTROY', 'udp', 0, null, 88],
+      ['DESTROY', 'udp', 0, null, 0],
+    ],
+  );
+  assert.equal(evs[0]!.flow.orig.src, '192.168.77.13');
+  assert.equal(evs[1]!.flow.family, 'ipv6');
+  assert.equal(evs[3]!.flow.unreplied, true);
+  assert.ok(evs.every((e) => typeof e.flow.id === 'number'));
+});

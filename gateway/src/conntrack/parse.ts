@@ -43,14 +43,17 @@ function finishTuple(raw: Map<string, string>, which: string): FlowTuple {
 /** One flow in `-o extended[,id]` form, without the event prefix. */
 export function parseFlowBody(body: string): Flow {
   const tok = body.trim().split(/\s+/);
-  const [family, , proto, protoNum, timeout] = tok;
+  const [family, , proto, protoNum, fifth] = tok;
   if (family !== 'ipv4' && family !== 'ipv6') throw new Error(`unknown family ${family ?? '(none)'}`);
-  if (!proto || !protoNum || !timeout) throw new Error('truncated header');
+  if (!proto || !protoNum || !fifth) throw new Error('truncated header');
+  // An entry that expired has no timeout left: its DESTROY event goes straight to the state or
+  // the tuples (`… tcp 6 TIME_WAIT src=…`, `… udp 17 src=…`).
+  const hasTimeout = /^\d+$/.test(fifth);
   const flow: Flow = {
     family,
     proto,
     protoNum: int(protoNum, 'proto'),
-    timeout: int(timeout, 'timeout'),
+    timeout: hasTimeout ? int(fifth, 'timeout') : 0,
     orig: { src: '', dst: '' },
     reply: { src: '', dst: '' },
     unreplied: false,
@@ -62,7 +65,7 @@ export function parseFlowBody(body: string): Flow {
     if (cur) tuples.push(cur);
     cur = null;
   };
-  for (const t of tok.slice(5)) {
+  for (const t of tok.slice(hasTimeout ? 5 : 4)) {
     if (t.startsWith('[')) {
       close();
       if (t === '[UNREPLIED]') flow.unreplied = true;
