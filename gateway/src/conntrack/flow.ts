@@ -59,4 +59,9 @@ export interface FlowDelta {
   replyPackets: number;
   /** The flow is gone (DESTROY, or missing from a dump): no more deltas will follow. */
   closed: boolean;
+  /**
+   * A DESTROY that came after a dump had already closed this flow: only the bytes it moved after
+   * the dump's last reading. The flow was counted as ended once already.
+   */
+  late?: true;
 }

@@ -68,6 +68,21 @@ test('lost DESTROY: a flow missing from the next dump is closed with its last co
   assert.equal(tr.size, 1);
 });
 
+test('a DESTROY that comes after the dump closed its flow adds only the rest, once', () => {
+  const c = clock();
+  const tr = new FlowTracker({ now: c.now });
+  const all: FlowDelta[] = [];
+  all.push(...tr.ingestDump([flow(1, 100, 1000)], c.now()));
+  c.advance(1000);
+  all.push(...tr.ingestDump([], c.now())); // expired just before this dump; its event is late
+  all.push(...tr.ingestEvent(ev('DESTROY', flow(1, 120, 1300))));
+  assert.deepEqual(total(all), [120, 1300], 'the whole flow exactly once');
+  assert.deepEqual(
+    all.filter((d) => d.closed).map((d) => d.late ?? false),
+    [false, true],
+  );
+});
+
 test('a NEW that raced the dump is not closed by it', () => {
   const c = clock();
   const tr = new FlowTracker({ now: c.now });

@@ -59,8 +59,16 @@ const diff = (now: number, last: number): number => (now >= last ? now - last : 
  * reports the movement, the other then sees no difference — so losing either stream loses
  * attribution detail, never bytes that a later dump or DESTROY can still show.
  */
+/** Flows a dump closed whose DESTROY may still be on its way (oldest forgotten first). */
+const MAX_GONE = 16_384;
+
 export class FlowTracker {
   readonly #flows = new Map<string, Entry>();
+  /**
+   * Last readings of flows a dump found gone: their DESTROY, if it comes after the dump, carries
+   * the final counters, and must count only what moved after that reading, not the whole flow.
+   */
+  readonly #gone = new Map<string, Omit<FlowBaseline, 'key'>>();
   #baseline = new Map<string, Omit<FlowBaseline, 'key'>>();
   readonly #max: number;
   readonly #silentAfterMs: number;
@@ -124,6 +132,13 @@ export class FlowTracker {
     if (e.type === 'DESTROY') {
       const entry = this.#flows.get(key);
       this.#flows.delete(key);
+      const gone = entry ? undefined : this.#gone.get(key);
+      if (gone) {
+        this.#gone.delete(key);
+        if (!counters) return [];
+        const d = { ...this.#delta(key, e.flow, counters, gone, true), late: true as const };
+        return d.origBytes || d.replyBytes || d.origPackets || d.replyPackets ? [d] : [];
+      }
       const last = entry?.last ?? this.#baseline.get(key) ?? ZERO;
       this.#baseline.delete(key);
       // Without acct the DESTROY has no counters: nothing more can be learnt about this flow.
@@ -152,8 +167,11 @@ export class FlowTracker {
     }
     for (const [key, e] of this.#flows) {
       if (seen.has(key) || e.touchedAt > startedAt) continue;
-      // Gone without a DESTROY we saw: its bytes after the last reading are unknowable here.
+      // Gone without a DESTROY we saw (yet): its bytes after the last reading come with that
+      // DESTROY if it is only late, else they are unknowable.
       this.#flows.delete(key);
+      this.#gone.set(key, e.last);
+      if (this.#gone.size > MAX_GONE) this.#gone.delete(this.#gone.keys().next().value!);
       out.push(this.#delta(key, e.flow, e.last, e.last, true));
     }
     // Baselines only describe flows alive at the restart; anything not matched by now is over.

@@ -110,6 +110,29 @@ test('flows opened from the LAN become per-device, per-remote usage; the gateway
   );
 });
 
+test('a DESTROY later than the dump that closed its flow adds its last bytes, not a second flow', async () => {
+  const sink = new MemorySink();
+  const { tracker, ledger: l } = ledger(sink);
+  await l.start();
+  l.push(tracker.ingestDump([flow('192.168.77.11', '198.18.0.1', 40000, 1000, 50_000)], Date.now() - 2000));
+  await l.flush();
+  l.push(tracker.ingestDump([], Date.now()));
+  await l.flush();
+  l.push(
+    tracker.ingestEvent({ type: 'DESTROY', flow: flow('192.168.77.11', '198.18.0.1', 40000, 1200, 60_000) }),
+  );
+  await l.flush();
+  const rows = sink.batches.flatMap((b) => b.rows);
+  assert.deepEqual(
+    [
+      rows.reduce((a, r) => a + r.txBytes, 0),
+      rows.reduce((a, r) => a + r.rxBytes, 0),
+      rows.reduce((a, r) => a + r.flows, 0),
+    ],
+    [1200, 60_000, 1],
+  );
+});
+
 test('a restart resumes from the persisted flow baselines: a live flow is not counted twice', async () => {
   const sink = new MemorySink();
   const first = ledger(sink);

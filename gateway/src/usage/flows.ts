@@ -170,7 +170,7 @@ export class FlowLedger {
       };
       row.txBytes += d.origBytes;
       row.rxBytes += d.replyBytes;
-      if (d.closed) row.flows += 1;
+      if (d.closed && !d.late) row.flows += 1;
       rows.set(key, row);
     }
     try {
