@@ -7,11 +7,11 @@
  *   packetpilot-agent --cleanup [--state-dir DIR]                                    remove local blocks
  */
 import { parseArgs } from 'node:util';
-import { collectorFor, UnsupportedCollector } from './collect/collector.js';
+import { UnsupportedCollector } from './collect/collector.js';
 import type { LinuxMethod } from './collect/collector.linux.js';
 import { blockerFor } from './block/for-platform.js';
 import { gatewayText, GatewayUrlError, parseGatewayUrl } from './client/gateway-url.js';
-import { enrollAgent, EXIT, ExitError, runAgent, type RuntimeDeps } from './run.js';
+import { collectorOf, enrollAgent, EXIT, ExitError, runAgent, type RuntimeDeps } from './run.js';
 import { defaultStateDir, StateDir } from './state/state-dir.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -111,14 +111,7 @@ async function dispatch(argv: readonly string[], deps: RuntimeDeps, io: CliIo): 
   const state = new StateDir(args['state-dir'] ?? defaultStateDir(deps.platform, io.env));
 
   if (args.once) {
-    const collector =
-      deps.collector ??
-      (await collectorFor(deps.platform, {
-        runner: deps.runner,
-        files: deps.files,
-        clock: deps.clock,
-        ...(linuxMethod ? { linuxMethod } : {}),
-      }));
+    const collector = await collectorOf(deps, linuxMethod);
     if (collector instanceof UnsupportedCollector) {
       throw new ExitError(`socket attribution is not supported on ${deps.platform}`, EXIT.usage);
     }

@@ -43,6 +43,19 @@ export interface RuntimeDeps {
   blocker?: AppBlocker;
 }
 
+/** The collector the deps bring (tests), else this platform's. */
+export async function collectorOf(deps: RuntimeDeps, linuxMethod?: LinuxMethod): Promise<SocketCollector> {
+  return (
+    deps.collector ??
+    (await collectorFor(deps.platform, {
+      runner: deps.runner,
+      files: deps.files,
+      clock: deps.clock,
+      ...(linuxMethod ? { linuxMethod } : {}),
+    }))
+  );
+}
+
 export class ExitError extends Error {
   constructor(
     message: string,
@@ -129,14 +142,7 @@ export async function runAgent(deps: RuntimeDeps, options: RunOptions): Promise<
     );
   }
   const base = options.gateway ?? parseGatewayUrl(credentials.gateway);
-  const collector =
-    deps.collector ??
-    (await collectorFor(deps.platform, {
-      runner: deps.runner,
-      files: deps.files,
-      clock: deps.clock,
-      ...(options.linuxMethod ? { linuxMethod: options.linuxMethod } : {}),
-    }));
+  const collector = await collectorOf(deps, options.linuxMethod);
   if (collector instanceof UnsupportedCollector) {
     throw new ExitError(`socket attribution is not supported on ${deps.platform}`, EXIT.usage);
   }

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { WebSocket } from 'ws';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -280,15 +281,9 @@ test(
       { netns: c1.ns },
     );
     const transfers: Array<{ at: number; ok: boolean }> = [];
-    let buffered = '';
-    running.stderr!.on('data', (d: Buffer) => {
-      buffered += d.toString();
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        transfers.push({ at: Date.now(), ok: buffered.slice(0, nl) === '200' });
-        buffered = buffered.slice(nl + 1);
-      }
-    });
+    createInterface({ input: running.stderr! }).on('line', (line) =>
+      transfers.push({ at: Date.now(), ok: line === '200' }),
+    );
     let rule: Rule | undefined;
     try {
       await until('curl transferring', async () => transfers.filter((t) => t.ok).length >= 3, 5_000, 20);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import type { Agent, EnrollmentCreated, Rule, UsageBreakdown } from '@packetpilot/protocol';
 import { requireRootOrSkip } from '../testing/fixtures.js';
 import { GATEWAY_URL, startLabGateway, until, type LabGateway } from '../testing/gateway-process.js';
@@ -81,15 +82,7 @@ function startPhone(extra: string[]): ChildProcess {
     ],
     { netns: phone.ns },
   );
-  let buffered = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      lines.push({ at: Date.now(), text: buffered.slice(0, nl) });
-      buffered = buffered.slice(nl + 1);
-    }
-  });
+  createInterface({ input: child.stdout! }).on('line', (text) => lines.push({ at: Date.now(), text }));
   child.stderr!.on('data', (d: Buffer) =>
     lines.push({ at: Date.now(), text: `stderr: ${d.toString().trim()}` }),
   );

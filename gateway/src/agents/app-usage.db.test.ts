@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import type { AgentAppUsage, GatewayMessage, UsageBreakdown } from '@packetpilot/protocol';
 import { forEachDatabase } from '../db/testing.js';
-import { buildTestApp } from '../api/testing.js';
+import { buildTestApp, type TestApp } from '../api/testing.js';
 import { AppUsageStore } from './app-usage.js';
 import { agentAuthorization } from './auth.js';
 import { ReportRejected } from './connection.js';
@@ -36,23 +36,25 @@ function report(
   };
 }
 
+/** An Android agent enrolled with a code bound to the test app's device. */
+async function enrollPhone(t: TestApp) {
+  const enrollment = await t.agents.service.createEnrollment(
+    { deviceId: t.deviceId },
+    { userId: null, gatewayBaseUrl: 'http://gw.lan:8080' },
+  );
+  const { reply } = await t.agents.service.enroll(
+    { code: enrollment.code, platform: 'android' },
+    { addressDeviceId: null },
+  );
+  return reply;
+}
+
 forEachDatabase('Phone app usage', (target) => {
   test('a report replaces its period: replays and growing totals never count twice; bad reports are refused', async () => {
     const t = await buildTestApp(await target.empty());
     try {
       const store = new AppUsageStore(t.database.db, t.clock.now);
-      const { reply } = await t.agents.service.enroll(
-        {
-          code: (
-            await t.agents.service.createEnrollment(
-              { deviceId: t.deviceId },
-              { userId: null, gatewayBaseUrl: 'http://gw.lan:8080' },
-            )
-          ).code,
-          platform: 'android',
-        },
-        { addressDeviceId: null },
-      );
+      const reply = await enrollPhone(t);
       const agent = { agentId: reply.agentId, deviceId: t.deviceId };
       const p1 = new Date(Math.floor(t.clock.now().getTime() / (2 * HOUR)) * 2 * HOUR - 2 * HOUR);
       const p2 = new Date(p1.getTime() + 2 * HOUR);
@@ -117,18 +119,7 @@ forEachDatabase('Phone app usage', (target) => {
   test('over the agent socket: acked, shown by groupBy=app with the mobile bytes apart; a refused report is acked with an error', async () => {
     const t = await buildTestApp(await target.empty());
     try {
-      const { reply } = await t.agents.service.enroll(
-        {
-          code: (
-            await t.agents.service.createEnrollment(
-              { deviceId: t.deviceId },
-              { userId: null, gatewayBaseUrl: 'http://gw.lan:8080' },
-            )
-          ).code,
-          platform: 'android',
-        },
-        { addressDeviceId: null },
-      );
+      const reply = await enrollPhone(t);
       await t.app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = t.app.server.address() as AddressInfo;
       const ws = new WebSocket(`ws://127.0.0.1:${port}/api/v1/agent`, {

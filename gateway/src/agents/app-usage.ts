@@ -7,23 +7,14 @@ import { and, eq, gte, lt, sql } from 'drizzle-orm';
 import type { AgentAppUsage } from '@packetpilot/protocol';
 import type { Db } from '../db/open.js';
 import { appUsagePeriods } from '../db/schema.js';
+import type { PhoneAppSource, PhoneAppUsage } from '../usage/breakdown.js';
 import { ReportRejected, type AgentIdentity } from './connection.js';
 
 const DAY_MS = 86_400_000;
 /** Phones' clocks drift; a period may start this far in the gateway's future. */
 const CLOCK_SLACK_MS = 10 * 60_000;
 
-/** One app's totals over a range, Wi-Fi (through the gateway) and mobile (never through it). */
-export interface PhoneAppUsage {
-  package: string;
-  label: string;
-  wifiRxBytes: number;
-  wifiTxBytes: number;
-  mobileRxBytes: number;
-  mobileTxBytes: number;
-}
-
-export class AppUsageStore {
+export class AppUsageStore implements PhoneAppSource {
   constructor(
     private readonly db: Db,
     private readonly now: () => Date = () => new Date(),

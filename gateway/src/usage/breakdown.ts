@@ -18,18 +18,19 @@ export interface DeviceTotalSource {
 
 export const UNATTRIBUTED_GROUP = 'unattributed';
 
+/** One app's totals over a range, Wi-Fi (through the gateway) and mobile (never through it). */
+export interface PhoneAppUsage {
+  package: string;
+  label: string;
+  wifiRxBytes: number;
+  wifiTxBytes: number;
+  mobileRxBytes: number;
+  mobileTxBytes: number;
+}
+
 /** Per-app totals phone agents reported (agents/app-usage.ts). */
 export interface PhoneAppSource {
-  byApp(q: { deviceId: number; from: Date; to: Date }): Promise<
-    Array<{
-      package: string;
-      label: string;
-      wifiRxBytes: number;
-      wifiTxBytes: number;
-      mobileRxBytes: number;
-      mobileTxBytes: number;
-    }>
-  >;
+  byApp(q: { deviceId: number; from: Date; to: Date }): Promise<PhoneAppUsage[]>;
 }
 
 export interface DomainUsageSource {

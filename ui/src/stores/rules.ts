@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { Rule, RuleCreate, RulePatch } from '@packetpilot/protocol';
+import type { Rule, RuleCreate, RulePatch, RuleTarget } from '@packetpilot/protocol';
 import { api } from '@/api';
+import { findDeviceRule } from './rule-text';
 
 export const useRulesStore = defineStore('rules', () => {
   const list = ref<Rule[]>([]);
@@ -46,10 +47,37 @@ export const useRulesStore = defineStore('rules', () => {
     return rule;
   }
 
+  /** Turns on the device's rule for `target` (re-enabling a disabled one) or creates it. */
+  async function ensureDeviceRule(
+    deviceId: number,
+    action: Rule['action'],
+    target: RuleTarget,
+  ): Promise<void> {
+    const existing = findDeviceRule(list.value, deviceId, action, target);
+    if (existing) {
+      if (!existing.enabled) await update(existing.id, { enabled: true });
+      return;
+    }
+    await create({ action, target, scope: { type: 'device', id: deviceId } });
+  }
+
   async function remove(id: number): Promise<void> {
     await api.deleteRule(id);
     list.value = list.value.filter((r) => r.id !== id);
   }
 
-  return { list, loaded, loading, byId, load, ensure, forDevice, countOwn, create, update, remove };
+  return {
+    list,
+    loaded,
+    loading,
+    byId,
+    load,
+    ensure,
+    forDevice,
+    countOwn,
+    create,
+    update,
+    ensureDeviceRule,
+    remove,
+  };
 });
