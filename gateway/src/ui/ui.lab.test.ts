@@ -339,6 +339,8 @@ test('a viewer does not see admin pages and cannot change a rule', { skip }, asy
 test('an ended session sends the user to the login page and back to where they were', { skip }, async () => {
   await page.goto(url('/rules'));
   await heading('Rules');
+  // the freshly loaded page's live feed is connected first, so its handshake cannot race the logout
+  await page.locator('p.live.open').waitFor({ timeout: 10_000 });
   // the gateway ends the session behind the page's back (as a restart with a new database would)
   const cookies = await context.cookies(GATEWAY_URL);
   const ended = await fetch(url('/api/v1/auth/logout'), {
