@@ -56,6 +56,7 @@ export function registerAccessControl(app: FastifyInstance, deps: AccessDeps): v
     }
   });
 
+  const resolve = principalResolver(deps);
   const allowed = deps.allowedLocalAddresses && new Set(deps.allowedLocalAddresses.map(normalizeAddress));
 
   app.addHook('onRequest', async (request) => {
@@ -92,22 +93,6 @@ export function registerAccessControl(app: FastifyInstance, deps: AccessDeps): v
       );
     }
   });
-
-  async function resolve(credential: Credential): Promise<Principal | null> {
-    if (credential.scheme === 'unsupported') return null;
-    if (credential.scheme === 'agent') {
-      const agent = await deps.agentAuth?.authenticate(credential.header);
-      return agent ? { kind: 'agent', agentId: agent.agentId, deviceId: agent.deviceId } : null;
-    }
-    if (credential.scheme === 'bearer' && isApiToken(credential.token)) {
-      return deps.tokens.authenticate(credential.token);
-    }
-    // A session token, from the cookie or as a Bearer.
-    const user = await deps.auth.authenticate(credential.token);
-    return (
-      user && { kind: 'user', userId: user.id, username: user.username, role: user.role, via: 'session' }
-    );
-  }
 }
 
 function checkLevel(access: Exclude<Access, 'public'>, principal: Principal): void {
@@ -127,4 +112,28 @@ export function userOf(request: FastifyRequest): Extract<Principal, { kind: 'use
   const p = request.principal;
   if (p?.kind !== 'user') throw new AppError('PP_E_UNAUTHORIZED', 'log in first');
   return p;
+}
+
+/**
+ * Who a credential belongs to right now: null when it is unknown, expired or revoked, or its user
+ * is disabled. Long-lived sockets ask again while they stay open (a session can end under them).
+ */
+export function principalResolver(
+  deps: Pick<AppDeps, 'auth' | 'tokens' | 'agentAuth'>,
+): (credential: Credential) => Promise<Principal | null> {
+  return async (credential) => {
+    if (credential.scheme === 'unsupported') return null;
+    if (credential.scheme === 'agent') {
+      const agent = await deps.agentAuth?.authenticate(credential.header);
+      return agent ? { kind: 'agent', agentId: agent.agentId, deviceId: agent.deviceId } : null;
+    }
+    if (credential.scheme === 'bearer' && isApiToken(credential.token)) {
+      return deps.tokens.authenticate(credential.token);
+    }
+    // A session token, from the cookie or as a Bearer.
+    const user = await deps.auth.authenticate(credential.token);
+    return (
+      user && { kind: 'user', userId: user.id, username: user.username, role: user.role, via: 'session' }
+    );
+  };
 }

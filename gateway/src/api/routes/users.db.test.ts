@@ -139,6 +139,63 @@ forEachDatabase('users API', (target) => {
     await t.close();
   });
 
+  test("a session's or token's open live feed is closed (4401) when the user is disabled or the session logs out", async () => {
+    const t = await buildTestApp(await target.empty());
+    await t.app.ready();
+    const admin = await t.signIn('admin');
+    const { user, session } = await t.signIn('viewer');
+    const token = await t.apiToken(user);
+    const other = await t.signIn('viewer');
+    const frame = () =>
+      t.live.publish({ type: 'rates', at: new Date().toISOString(), intervalMs: 1000, devices: [] });
+    const closed = (ws: Awaited<ReturnType<typeof t.app.injectWS>>) =>
+      new Promise<number>((resolve) => ws.once('close', (code: number) => resolve(code)));
+    /** Publishes a frame every 50 ms until `done` settles or 3 s pass (then fails). */
+    const pump = async <T>(done: Promise<T>, what: string): Promise<T> => {
+      const timer = setInterval(frame, 50);
+      try {
+        return await Promise.race([
+          done,
+          new Promise<never>((_, reject) =>
+            setTimeout(() => reject(new Error(`${what}: still open after 3 s`)), 3000),
+          ),
+        ]);
+      } finally {
+        clearInterval(timer);
+      }
+    };
+
+    const viaCookie = await t.app.injectWS('/api/v1/live', { headers: session.cookie });
+    const viaToken = await t.app.injectWS('/api/v1/live', { headers: bearer(token) });
+    const bystander = await t.app.injectWS('/api/v1/live', { headers: other.session.bearer });
+    const received: string[] = [];
+    bystander.on('message', (d) => received.push(String(d)));
+    const cookieClosed = closed(viaCookie);
+    const tokenClosed = closed(viaToken);
+    // while the user is enabled, frames flow and nothing closes
+    await pump(new Promise((resolve) => viaCookie.once('message', resolve)), 'first frame');
+
+    const res = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${user.id}`,
+      headers: admin.session.bearer,
+      payload: { disabled: true },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(await pump(Promise.all([cookieClosed, tokenClosed]), 'disabled user'), [4401, 4401]);
+
+    // a logout ends that session's feed only
+    const again = await t.signIn('viewer');
+    const mine = await t.app.injectWS('/api/v1/live', { headers: again.session.bearer });
+    const mineClosed = closed(mine);
+    await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: again.session.bearer });
+    assert.equal(await pump(mineClosed, 'logged-out session'), 4401);
+    assert.equal(bystander.readyState, bystander.OPEN, 'another session keeps its feed');
+    assert.ok(received.length > 0);
+    bystander.terminate();
+    await t.close();
+  });
+
   test('deleting a user ends their session and token at once', async () => {
     const t = await buildTestApp(await target.empty());
     const admin = await t.signIn('admin');
