@@ -6,6 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import type { Device, Rule } from '@packetpilot/protocol';
 import { LAB, LAB_NAMES, labClient } from '../lab/index.js';
@@ -17,6 +18,8 @@ import { dig, download, growing, sleep } from '../testing/lab-clients.js';
 const NAMES = 500;
 const BENCH_PORT = 5300;
 const REFERENCE_PORT = 5353;
+const FLOOR_PORT = 5354;
+const FLOOR_SCRIPT = fileURLToPath(new URL('./dgram-floor.js', import.meta.url));
 const SECONDS = 10;
 
 export interface DnsperfResult {
@@ -65,6 +68,8 @@ function spawnDnsmasq(ns: string, args: string[]): ChildProcess {
 export interface DnsBench {
   gateway: DnsperfResult;
   dnsmasq: DnsperfResult;
+  /** bench/dgram-floor.ts: a fixed answer and nothing else, node:dgram's ceiling. */
+  floor: DnsperfResult;
   block: { stopMs: number[]; postMs: number[]; tries: number };
 }
 
@@ -94,6 +99,11 @@ export async function dnsBench(api: ApiClient): Promise<DnsBench> {
     '--bind-interfaces',
     '--cache-size=10000',
   ]);
+  const floorServer = runner.spawn(process.execPath, [FLOOR_SCRIPT, LAB.lan.gateway4, String(FLOOR_PORT)], {
+    netns: LAB.ns.gw,
+  });
+  floorServer.stdout?.resume();
+  floorServer.stderr?.resume();
   const before = await api.get<{ upstreams: string[] }>('/settings/dns');
   try {
     await api.send('PATCH', '/settings/dns', { upstreams: [`${LAB.wan.server4}:${BENCH_PORT}`] });
@@ -102,20 +112,25 @@ export async function dnsBench(api: ApiClient): Promise<DnsBench> {
       async () =>
         (await dig(labClient(1).ns, LAB.lan.gateway4, names[0]!)) === '198.18.1.0' &&
         (await dig(labClient(1).ns, LAB.lan.gateway4, names[0]!, ['-p', String(REFERENCE_PORT)])) ===
-          '198.18.1.0',
+          '198.18.1.0' &&
+        (await dig(labClient(1).ns, LAB.lan.gateway4, names[0]!, ['-p', String(FLOOR_PORT)])) ===
+          '198.18.0.10',
       10_000,
     );
     // Warm both caches with one pass, then measure; alternate so drift hits both alike.
     await dnsperf(LAB.lan.gateway4, 53, queries, 2);
     await dnsperf(LAB.lan.gateway4, REFERENCE_PORT, queries, 2);
+    await dnsperf(LAB.lan.gateway4, FLOOR_PORT, queries, 2);
     const dnsmasq = await dnsperf(LAB.lan.gateway4, REFERENCE_PORT, queries, SECONDS);
     const gateway = await dnsperf(LAB.lan.gateway4, 53, queries, SECONDS);
+    const floor = await dnsperf(LAB.lan.gateway4, FLOOR_PORT, queries, SECONDS);
     await api.send('PATCH', '/settings/dns', { upstreams: before.upstreams });
     const block = await blockLatency(api, 50);
-    return { gateway, dnsmasq, block };
+    return { gateway, dnsmasq, floor, block };
   } finally {
     upstream.kill();
     reference.kill();
+    floorServer.kill();
     await rm(dir, { recursive: true, force: true });
   }
 }

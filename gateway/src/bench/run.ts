@@ -112,8 +112,11 @@ function dnsReport(d: DnsBench): string {
 |---|---|---|---|---|---|
 ${row('Packet Pilot', d.gateway)}
 ${row('dnsmasq (reference)', d.dnsmasq)}
+${row('node:dgram ceiling (fixed answer, nothing else)', d.floor)}
 
 Ratio Packet Pilot / dnsmasq: **${(d.gateway.qps / d.dnsmasq.qps).toFixed(2)}×** queries/s (goal ≥ 1.0× with 0 lost).
+The node:dgram ceiling / dnsmasq: ${(d.floor.qps / d.dnsmasq.qps).toFixed(2)}× — the most any DNS server on node:dgram
+could reach here; Packet Pilot / ceiling: ${(d.gateway.qps / d.floor.qps).toFixed(2)}×.
 dnsperf 2.10 prints no percentiles; average and maximum are what it reports.
 
 ## Block latency (${d.block.tries} tries)
@@ -145,8 +148,13 @@ async function main() {
   // DNS first: the resolver against dnsmasq, and block latency.
   const dnsGateway = new GatewayProcess(['--data-dir', dataDir]);
   await dnsGateway.start();
-  const dns = await dnsBench(await ApiClient.login('admin', password));
-  await dnsGateway.stop();
+  let dns: DnsBench;
+  try {
+    dns = await dnsBench(await ApiClient.login('admin', password));
+  } finally {
+    // a failed bench must not leave the daemon running (it would keep this process alive)
+    await dnsGateway.stop();
+  }
   const dnsSection = dnsReport(dns);
   console.log(dnsSection);
   if (process.env.PP_BENCH === 'dns') {

@@ -11,7 +11,11 @@ export const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
  * How the daemon is started everywhere (systemd unit, npm start, tests, bench): a small young
  * generation keeps V8's heap near the live data; see docs/decisions/0006-memory.md.
  */
-export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2'];
+export const DAEMON_NODE_FLAGS = [
+  '--max-semi-space-size=2',
+  // e.g. PP_DAEMON_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the daemon in a bench
+  ...(process.env.PP_DAEMON_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+];
 export const GATEWAY_URL = `http://${LAB.lan.gateway4}:${LAB.ports.gatewayUi}`;
 
 /** Polls `check` until it returns a value other than undefined/false, or throws after the deadline. */
