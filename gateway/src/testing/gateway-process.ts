@@ -11,11 +11,15 @@ export const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
  * How the daemon is started everywhere (systemd unit, npm start, tests, bench): a small young
  * generation keeps V8's heap near the live data; see docs/decisions/0006-memory.md.
  */
+/** As the systemd unit starts the daemon (docs/decisions/0006-memory.md). */
 export const DAEMON_NODE_FLAGS = [
   '--max-semi-space-size=2',
+  '--v8-pool-size=1',
   // e.g. PP_DAEMON_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the daemon in a bench
   ...(process.env.PP_DAEMON_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
 ];
+/** glibc's malloc arenas: two instead of one per thread that ever allocated (read at process start). */
+export const DAEMON_ENV = { MALLOC_ARENA_MAX: '2' };
 export const GATEWAY_URL = `http://${LAB.lan.gateway4}:${LAB.ports.gatewayUi}`;
 
 /** Polls `check` until it returns a value other than undefined/false, or throws after the deadline. */
@@ -75,7 +79,7 @@ export class GatewayProcess {
   async start(): Promise<void> {
     const child = spawn('ip', ['netns', 'exec', LAB.ns.gw, ...gatewayArgv(this.args)], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PP_LOG_LEVEL: 'info' },
+      env: { ...process.env, ...DAEMON_ENV, PP_LOG_LEVEL: 'info' },
     });
     this.child = child;
     child.stdout!.on('data', (d) => (this.log += d));
