@@ -22,6 +22,9 @@ interface Connection {
 
 let current: Connection | null = null;
 
+/** The gateway's close code for a live socket whose session or token has ended. */
+const SESSION_ENDED = 4401;
+
 function liveUrl(): string {
   const { protocol, host } = window.location;
   return `${protocol === 'https:' ? 'wss' : 'ws'}://${host}/api/v1/live`;
@@ -52,11 +55,13 @@ export function startLive(opts: LiveOptions): void {
         warned = true;
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (ev: CloseEvent) => {
       conn.socket = null;
       if (conn.stopped) return;
       store.setStatus('reconnecting');
-      const delay = Math.min(15_000, 1000 * 2 ** conn.attempts++);
+      // 4401: the gateway says this session ended (logout elsewhere, expiry, user disabled), so
+      // ask at once instead of after the back-off; the check sends the user to the login page
+      const delay = ev.code === SESSION_ENDED ? 0 : Math.min(15_000, 1000 * 2 ** conn.attempts++);
       conn.timer = setTimeout(() => {
         void opts.sessionAlive().then(
           (alive) => (alive ? open() : stopLive()),
