@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sql } from 'drizzle-orm';
@@ -50,6 +52,26 @@ forEachDatabase('openDatabase', (target) => {
     assert.equal(applied.rows[0]?.n, journal.entries.length);
     await second.close();
   });
+});
+
+test("a first start creates the embedded cluster in a child process, so initdb's memory leaves with it", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'pp-initdb-'));
+  try {
+    const before = process.memoryUsage().rss;
+    const database = await openDatabase({ dataDir });
+    const grown = (process.memoryUsage().rss - before) / 2 ** 20;
+    assert.ok(existsSync(join(dataDir, 'pglite', 'PG_VERSION')), 'the cluster exists');
+    await database.db.execute(sql`select 1`);
+    await database.close();
+    // initdb in this process would add ~550 MB of WebAssembly memory that is never given back;
+    // opening the finished cluster adds about 100
+    assert.ok(grown < 300, `the process grew ${grown.toFixed(0)} MB while opening a new data dir`);
+    // and the second start opens it directly
+    const again = await openDatabase({ dataDir });
+    await again.close();
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
 });
 
 test('a bad database URL is rejected with a clear message', async () => {

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +11,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Logger } from '../log.js';
+import { PGLITE_CONF } from './pglite-conf.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -53,24 +56,33 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return openPglite(join(options.dataDir, 'pglite'), options.log);
 }
 
+const INIT_SCRIPT = fileURLToPath(new URL('./init-pglite.js', import.meta.url));
+
 /**
- * PGlite runs inside the daemon's own process, so Postgres' memory is the daemon's memory.
- * The defaults (128 MB of shared buffers) are sized for a server; the gateway's working set is a
- * few small tables, and a Raspberry Pi has RAM to spare for nothing.
+ * A first start creates the cluster in a child process (init-pglite.ts says why); an existing
+ * one (PG_VERSION present, as PGlite itself checks) is opened directly.
  */
-const PGLITE_CONF = [
-  'shared_buffers=2MB',
-  'wal_buffers=256kB',
-  'temp_buffers=1MB',
-  'work_mem=1MB',
-  'maintenance_work_mem=4MB',
-];
+async function ensureCluster(dir: string, log?: Logger): Promise<void> {
+  if (existsSync(join(dir, 'PG_VERSION'))) return;
+  log?.info({ dataDir: dir }, 'creating the embedded database (first start)');
+  const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [INIT_SCRIPT, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stderr }));
+  });
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr.trim() || 'no message'}`);
+}
 
 async function openPglite(dir: string | undefined, log?: Logger): Promise<Database> {
   const where = dir ?? 'memory';
   let client: PGlite;
   try {
-    if (dir !== undefined) await mkdir(dir, { recursive: true });
+    if (dir !== undefined) {
+      await mkdir(dir, { recursive: true });
+      await ensureCluster(dir, log);
+    }
     client = await PGlite.create({
       ...(dir === undefined ? {} : { dataDir: dir }),
       postgresqlconf: PGLITE_CONF,
