@@ -130,6 +130,23 @@ async function soak(gatewayArgs: string[], password: string, seconds: number): P
   return { seconds, rounds, devices, peak, final, cpuPercent };
 }
 
+/** The daemon on PGlite (`dataDir`, admin made), then on a fresh PostgreSQL database. */
+async function memorySoaks(dataDir: string, password: string) {
+  await addSimulatedDevices(SIM_DEVICES);
+  const pglite = await soak(['--data-dir', dataDir], password, SOAK_SECONDS);
+  const pgDb = await createTestDatabase();
+  try {
+    await runCli(
+      ['admin', 'create', '--username', 'admin', '--password-stdin', '--database-url', pgDb.url],
+      password,
+    );
+    const postgres = await soak(['--database-url', pgDb.url], password, PG_SOAK_SECONDS);
+    return { pglite, postgres };
+  } finally {
+    await pgDb.drop();
+  }
+}
+
 function dnsReport(d: DnsBench): string {
   const row = (name: string, r: DnsperfResult) =>
     `| ${name} | ${r.qps.toFixed(0)} | ${r.sent} | ${r.lost} | ${r.avgMs.toFixed(3)} | ${r.maxMs.toFixed(2)} |`;
@@ -174,15 +191,7 @@ async function main() {
 
   if (process.env.PP_BENCH === 'memory') {
     // only the soaks, printed, not written to the report (for trying memory changes)
-    await addSimulatedDevices(SIM_DEVICES);
-    console.log('PGlite', await soak(['--data-dir', dataDir], password, SOAK_SECONDS));
-    const pg = await createTestDatabase();
-    await runCli(
-      ['admin', 'create', '--username', 'admin', '--password-stdin', '--database-url', pg.url],
-      password,
-    );
-    console.log('PostgreSQL', await soak(['--database-url', pg.url], password, PG_SOAK_SECONDS));
-    await pg.drop();
+    console.log(await memorySoaks(dataDir, password));
     await labDown();
     await rm(dataDir, { recursive: true, force: true });
     return;
@@ -231,15 +240,7 @@ async function main() {
   const natRatio = median(natOnly) / median(bare);
 
   // 2. Memory: 100 devices that each move a little traffic, daemon sampled for the soak.
-  await addSimulatedDevices(SIM_DEVICES);
-  const pglite = await soak(['--data-dir', dataDir], password, SOAK_SECONDS);
-  const pgDb = await createTestDatabase();
-  await runCli(
-    ['admin', 'create', '--username', 'admin', '--password-stdin', '--database-url', pgDb.url],
-    password,
-  );
-  const postgres = await soak(['--database-url', pgDb.url], password, PG_SOAK_SECONDS);
-  await pgDb.drop();
+  const { pglite, postgres } = await memorySoaks(dataDir, password);
   await labDown();
   await rm(dataDir, { recursive: true, force: true });
 
