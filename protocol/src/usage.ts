@@ -149,6 +149,14 @@ export const LiveRates = Type.Object(
 );
 export type LiveRates = Static<typeof LiveRates>;
 
+/** WebSocket close codes the gateway uses on /api/v1/live. */
+export const LIVE_CLOSE = {
+  /** The socket's session or token has ended (logout, expiry, user disabled, token revoked). */
+  sessionEnded: 4401,
+  /** The client read too slowly: frames piled up past the gateway's bound. */
+  tooSlow: 1013,
+} as const;
+
 export const RemotesQuery = Type.Object({
   from: Type.Optional(Type.String({ format: 'date-time' })),
   to: Type.Optional(Type.String({ format: 'date-time' })),

@@ -10,7 +10,7 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, famil
  * dgram resolves the destination of every send() through dns.lookup, which costs a tick even for
  * an IP literal. Clients are always IP literals here, so answer synchronously.
  */
-function literalLookup(address: string, family: number, cb: LookupCallback): void {
+export function literalLookup(address: string, family: number, cb: LookupCallback): void {
   // dgram passes the socket's family (4 or 6); no need to look at the address.
   cb(null, address, family === 6 ? 6 : 4);
 }

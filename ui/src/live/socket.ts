@@ -4,6 +4,7 @@
  * stopped at logout. A dropped socket is reopened with back-off, after checking that the session
  * is still valid (an expired session goes to the login page instead of retrying for ever).
  */
+import { LIVE_CLOSE } from '@packetpilot/protocol';
 import { useLiveStore } from '@/stores/live';
 import { parseFrame } from './frames';
 
@@ -21,9 +22,6 @@ interface Connection {
 }
 
 let current: Connection | null = null;
-
-/** The gateway's close code for a live socket whose session or token has ended. */
-const SESSION_ENDED = 4401;
 
 function liveUrl(): string {
   const { protocol, host } = window.location;
@@ -61,7 +59,7 @@ export function startLive(opts: LiveOptions): void {
       store.setStatus('reconnecting');
       // 4401: the gateway says this session ended (logout elsewhere, expiry, user disabled), so
       // ask at once instead of after the back-off; the check sends the user to the login page
-      const delay = ev.code === SESSION_ENDED ? 0 : Math.min(15_000, 1000 * 2 ** conn.attempts++);
+      const delay = ev.code === LIVE_CLOSE.sessionEnded ? 0 : Math.min(15_000, 1000 * 2 ** conn.attempts++);
       conn.timer = setTimeout(() => {
         void opts.sessionAlive().then(
           (alive) => (alive ? open() : stopLive()),

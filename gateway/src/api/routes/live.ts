@@ -1,11 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type {} from '@fastify/websocket';
+import { LIVE_CLOSE } from '@packetpilot/protocol';
 import { principalResolver } from '../access-control.js';
 import type { AppDeps } from '../deps.js';
 import { credentialOf } from '../session.js';
-
-/** Close code when the socket's session or token ends while it is open (the UI goes to login). */
-export const LIVE_CLOSE_SESSION_ENDED = 4401;
 
 export const liveRoutes =
   (deps: AppDeps): FastifyPluginAsyncTypebox =>
@@ -32,7 +30,7 @@ export const liveRoutes =
           resolve(credential).then(
             (principal) => {
               checking = false;
-              if (!principal) socket.close(LIVE_CLOSE_SESSION_ENDED, 'session ended');
+              if (!principal) socket.close(LIVE_CLOSE.sessionEnded, 'session ended');
             },
             (err: unknown) => {
               // storage trouble is not proof the session ended: keep the feed, ask again next frame
@@ -46,7 +44,7 @@ export const liveRoutes =
           recheck();
           // a slow client is dropped rather than buffered without bound
           if (socket.bufferedAmount > 1_000_000) {
-            socket.close(1013, 'client too slow');
+            socket.close(LIVE_CLOSE.tooSlow, 'client too slow');
             return;
           }
           socket.send(JSON.stringify(frame));
