@@ -29,6 +29,15 @@ test('arguments: original-direction source and destination, IPv6 flagged, famili
     '-d',
     '2001:db8:77::10',
   ]);
+  assert.deepEqual(killFlowsArgs({ src: '192.168.77.11', dst: '198.18.0.10', markBits: 0x4000_0000 }), [
+    '-D',
+    '-s',
+    '192.168.77.11',
+    '-d',
+    '198.18.0.10',
+    '--mark',
+    '0x40000000/0x40000000',
+  ]);
   assert.throws(() => killFlowsArgs({ src: '' }), /src is not an IP address/);
   assert.throws(() => killFlowsArgs({ src: '192.168.77.11', dst: '2001:db8::1' }), /not an IPv4 address/);
 });

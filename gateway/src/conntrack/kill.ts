@@ -7,6 +7,8 @@ const CONNTRACK = 'conntrack';
 export interface FlowSelector {
   src: string;
   dst?: string;
+  /** Only flows whose conntrack mark has all these bits (a block's tag on flows it caught). */
+  markBits?: number;
 }
 
 export interface KillFlowsOptions {
@@ -41,6 +43,9 @@ export function killFlowsArgs(sel: FlowSelector): string[] {
     '-s',
     sel.src,
     ...(sel.dst !== undefined ? ['-d', sel.dst] : []),
+    ...(sel.markBits !== undefined
+      ? ['--mark', `0x${sel.markBits.toString(16)}/0x${sel.markBits.toString(16)}`]
+      : []),
   ];
 }
 

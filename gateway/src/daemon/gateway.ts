@@ -29,6 +29,7 @@ import {
   COUNTER_WAN_LOCAL_OUT,
   GATEWAY_TABLE,
   Nft,
+  NftSession,
   buildGatewayTable,
   enableForwarding,
 } from '../netfilter/index.js';
@@ -109,7 +110,11 @@ export async function startGateway(
   const closers: Array<() => Promise<void>> = [];
   try {
     // Routing and NAT first: if the database cannot be opened the LAN still reaches the internet.
-    const nft = new Nft(runner, { log: log.child({ module: 'netfilter' }) });
+    const nftLog = log.child({ module: 'netfilter' });
+    // Blocks reach the kernel through one long-lived nft process (no fork per decision).
+    const nftSession = new NftSession({ log: nftLog });
+    closers.push(async () => nftSession.close());
+    const nft = new Nft(runner, { log: nftLog, session: nftSession });
     await enableForwarding(runner);
     const lanIpv4 = lanAddrs.find((a) => !a.address.includes(':'))?.address;
     const lanIpv6 = lanAddrs.find((a) => a.address.includes(':'))?.address;
@@ -125,6 +130,7 @@ export async function startGateway(
         dnsFallback: dnsOn53 && !resolverServing ? dnsFallbackFor(fallbackUpstreams) : undefined,
       });
     await nft.apply(tableFor(false, upstreams));
+    nftSession.warm();
     database = await openDatabase(
       args.databaseUrl ? { url: args.databaseUrl, log } : { dataDir: args.dataDir, log },
     );

@@ -15,6 +15,7 @@ import { PolicyApplier, type LabelledFlows } from '../policy/applier.js';
 import { HitCounter } from '../policy/hits.js';
 import type { AnswerMemory } from '../attribution/answers.js';
 import { killFlows } from '../conntrack/kill.js';
+import { CT_MARK_BLOCKED } from '../netfilter/gateway-table.js';
 
 export interface PolicyStack {
   catalog: Catalog;
@@ -55,7 +56,13 @@ export async function startPolicy(o: {
   const applier = new PolicyApplier({
     policy: engine,
     enforcer: new Enforcer(o.nft, { log }),
-    killer: { kill: (selectors) => killFlows(o.runner, selectors) },
+    killer: {
+      kill: (selectors) =>
+        killFlows(
+          o.runner,
+          selectors.map(({ blockedOnly, ...s }) => (blockedOnly ? { ...s, markBits: CT_MARK_BLOCKED } : s)),
+        ),
+    },
     memory,
     devices: o.scanner,
     flags: {

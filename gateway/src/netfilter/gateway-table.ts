@@ -2,6 +2,8 @@ import {
   Priority,
   accept,
   counter,
+  ctMarkAdd,
+  ctMarkHas,
   dnat,
   dport,
   drop,
@@ -71,6 +73,14 @@ export const CHAIN_POLICY_FORWARD = 'policy_forward';
 export const CHAIN_POLICY_FROM_LAN = 'policy_from_lan';
 export const CHAIN_POLICY_BYPASS = 'policy_bypass';
 export const CHAIN_DNS_REDIRECT = 'dns_redirect';
+
+/**
+ * Conntrack mark bit of a flow a block caught mid-stream. The drop rule that meets the device's
+ * packet tags its flow, and the remote's packets of a tagged flow are dropped too: the flow stops
+ * in both directions at the device's next packet (an ACK, microseconds away during a download),
+ * not only once `conntrack -D` has run. One high bit, OR-ed in, so marks other tools set survive.
+ */
+export const CT_MARK_BLOCKED = 0x4000_0000;
 
 /** Before the accounting chains, so packets the policy drops are never counted as usage. */
 export const POLICY_PRIORITY = Priority.filter;
@@ -223,7 +233,7 @@ function policySets(): SetSpec[] {
  * Enforcement, in the forward path at `filter` (0) — before accounting (+10), so a dropped packet
  * is never counted — for packets from the LAN to elsewhere (LAN↔LAN hairpins are left alone).
  * Most specific first: a blocked pair drops, an allowed pair accepts (this chain only; accounting
- * still sees it), then the whole-internet block, bypass prevention for non-exempt devices, QUIC.
+ * still sees it), then the whole-internet block (both blocks tag the flow, CT_MARK_BLOCKED), bypass prevention for non-exempt devices, QUIC.
  *
  * DNS redirect in prerouting at `dstnat`: a non-exempt device's DNS to any other address goes to
  * the gateway's resolver, so asking 8.8.8.8 is answered by the gateway. Only new connections pass
@@ -238,16 +248,19 @@ function policyChains(
   const forward: ChainSpec = {
     name: CHAIN_POLICY_FORWARD,
     hook: { type: 'filter', hook: 'forward', priority: POLICY_PRIORITY, policy: 'accept' },
-    rules: [rule(iifname(lan), oifname(lan, '!='), goto(CHAIN_POLICY_FROM_LAN))],
+    rules: [
+      rule(iifname(lan), oifname(lan, '!='), goto(CHAIN_POLICY_FROM_LAN)),
+      rule(oifname(lan), ctMarkHas(CT_MARK_BLOCKED), drop()),
+    ],
   };
   const fromLan: ChainSpec = {
     name: CHAIN_POLICY_FROM_LAN,
     rules: [
-      rule(inSet(['ether saddr', 'ip daddr'], SET_BLOCK_PAIR4), drop()),
-      rule(inSet(['ether saddr', 'ip6 daddr'], SET_BLOCK_PAIR6), drop()),
+      rule(inSet(['ether saddr', 'ip daddr'], SET_BLOCK_PAIR4), ctMarkAdd(CT_MARK_BLOCKED), drop()),
+      rule(inSet(['ether saddr', 'ip6 daddr'], SET_BLOCK_PAIR6), ctMarkAdd(CT_MARK_BLOCKED), drop()),
       rule(inSet(['ether saddr', 'ip daddr'], SET_ALLOW_PAIR4), accept()),
       rule(inSet(['ether saddr', 'ip6 daddr'], SET_ALLOW_PAIR6), accept()),
-      rule(inSet('ether saddr', SET_INTERNET_BLOCK), drop()),
+      rule(inSet('ether saddr', SET_INTERNET_BLOCK), ctMarkAdd(CT_MARK_BLOCKED), drop()),
       rule(exempt('!='), jump(CHAIN_POLICY_BYPASS)),
       rule(inSet('ether saddr', SET_QUIC_BLOCK), dport('udp', QUIC_PORT), drop()),
     ],

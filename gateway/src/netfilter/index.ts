@@ -1,5 +1,6 @@
 export * from './table.js';
 export { Nft, planApply, setMatches, type NftCommand } from './nft.js';
+export { NftSession, NftRefused } from './session.js';
 export {
   addElements,
   addListedElements,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CommandError, type CommandRunner } from '../os/runner.js';
 import type { Logger } from '../log.js';
 import { addListedElements, type NftCommand } from './elements.js';
+import { NftRefused, type NftSession } from './session.js';
 import {
   parseNftListing,
   parseNftTable,
@@ -158,11 +159,14 @@ export class Nft {
   readonly #runner: CommandRunner;
   readonly #netns: string | undefined;
   readonly #log: Logger | undefined;
+  readonly #session: NftSession | undefined;
 
-  constructor(runner: CommandRunner, opts: { netns?: string; log?: Logger } = {}) {
+  /** With `session`, small batches go through that long-lived nft process instead of a new one. */
+  constructor(runner: CommandRunner, opts: { netns?: string; log?: Logger; session?: NftSession } = {}) {
     this.#runner = runner;
     this.#netns = opts.netns;
     this.#log = opts.log;
+    this.#session = opts.session;
   }
 
   /** Raw JSON listing, or null when the table does not exist. */
@@ -203,6 +207,16 @@ export class Nft {
   async #send(cmds: readonly NftCommand[], what: string): Promise<void> {
     const json = JSON.stringify({ nftables: cmds });
     const opts = { netns: this.#netns, timeoutMs: TIMEOUT_MS };
+    if (this.#session && Buffer.byteLength(json) <= ARGV_BATCH_BYTES) {
+      try {
+        await this.#session.run(json, TIMEOUT_MS);
+        return;
+      } catch (err) {
+        if (err instanceof NftRefused) throw new Error(`${what}: ${err.message}`, { cause: err });
+        // The session broke (nft died, hung): this batch goes the one-shot way below.
+        this.#log?.warn({ err, what }, 'nft session failed; running nft once instead');
+      }
+    }
     if (Buffer.byteLength(json) <= ARGV_BATCH_BYTES) {
       // libnftables parses a command-line buffer as JSON first when -j is given.
       const res = await this.#runner.run(NFT, ['-j', json], opts);

@@ -79,13 +79,18 @@ export interface NftMeta {
 export interface NftConcat {
   concat: Array<NftPayload | NftMeta>;
 }
-export type NftLhs = NftPayload | NftMeta | NftConcat;
+/** `ct mark & BITS`: the conntrack entry's mark, masked. */
+export interface NftCtMarkBits {
+  '&': [{ ct: { key: 'mark' } }, number];
+}
+export type NftLhs = NftPayload | NftMeta | NftConcat | NftCtMarkBits;
 export type MatchOp = '==' | '!=';
 
 export type NftStmt =
   | { match: { op: MatchOp; left: NftLhs; right: string | number } }
   | { set: { op: 'update' | 'add'; elem: NftLhs; set: string } }
   | { counter: string | { packets: number; bytes: number } }
+  | { mangle: { key: { ct: { key: 'mark' } }; value: { '|': [{ ct: { key: 'mark' } }, number] } } }
   | { masquerade: null }
   | { dnat: { family: 'ip' | 'ip6'; addr: string } }
   | { accept: null }
@@ -157,6 +162,16 @@ export function update(setName: string, key: Field): NftStmt {
 /** Named counter reference when a name is given, else an anonymous per-rule counter. */
 export function counter(name?: string): NftStmt {
   return name === undefined ? { counter: { packets: 0, bytes: 0 } } : { counter: name };
+}
+
+/** `ct mark & BITS != 0`: the packet's flow carries these mark bits. */
+export function ctMarkHas(bits: number): NftStmt {
+  return { match: { op: '!=', left: { '&': [{ ct: { key: 'mark' } }, bits] }, right: 0 } };
+}
+
+/** `ct mark set ct mark | BITS`: tags the packet's flow, keeping mark bits other tools use. */
+export function ctMarkAdd(bits: number): NftStmt {
+  return { mangle: { key: { ct: { key: 'mark' } }, value: { '|': [{ ct: { key: 'mark' } }, bits] } } };
 }
 
 export const masquerade = (): NftStmt => ({ masquerade: null });

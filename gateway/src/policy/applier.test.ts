@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { AnswerMemory, deviceKey } from '../attribution/answers.js';
-import { PolicyApplier, type PairEnforcer, type PolicyView } from './applier.js';
+import { PolicyApplier, type FlowSelector, type PairEnforcer, type PolicyView } from './applier.js';
 import type { Decision } from './decision.js';
 
 const KID = { deviceId: 1, mac: '02:00:00:00:00:01', ips: ['192.168.77.11'] };
@@ -62,7 +62,7 @@ function setup(flows: Array<{ src: string; dst: string; domain: string }> = []) 
   const kernel = new Kernel();
   const rules = new Rules();
   const memory = new AnswerMemory();
-  const killed: Array<{ src: string; dst?: string }> = [];
+  const killed: FlowSelector[] = [];
   const hits = new Map<number, number>();
   const applier = new PolicyApplier({
     policy: rules,
@@ -106,6 +106,11 @@ test('a new rule blocks the addresses the device was told, kills its live flows 
   rules.blocked.clear();
   await applier.applyRules();
   assert.equal(kernel.pairs.size, 0, 'deleting the rule lifts the kernel block');
+  assert.deepEqual(
+    killed.slice(1),
+    [{ src: '192.168.77.11', dst: '198.18.0.10', blockedOnly: true }],
+    'and ends the flows the block caught (the kernel would keep dropping their remote side)',
+  );
 });
 
 test('an address shared with an allowed name the device asked for last is not blocked (CDNs)', async () => {
@@ -177,6 +182,7 @@ test('internet block: the device MAC goes into the set once and all its flows ar
   rules.internet.clear();
   await applier.applyRules();
   assert.deepEqual(kernel.internet, []);
+  assert.deepEqual(killed.slice(1), [{ src: '192.168.77.11', blockedOnly: true }], 'caught flows end');
 });
 
 test('per-device bypass and QUIC settings reach the kernel sets by MAC', async () => {

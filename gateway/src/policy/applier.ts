@@ -15,9 +15,16 @@ export interface PairEnforcer {
   setQuicBlocked(macs: string[]): Promise<void>;
 }
 
+export interface FlowSelector {
+  src: string;
+  dst?: string;
+  /** Only flows a block caught (the kernel tagged them when it dropped their packets). */
+  blockedOnly?: boolean;
+}
+
 export interface FlowKiller {
   /** Deletes the conntrack entries whose original tuple matches; resolves to how many. */
-  kill(selectors: Array<{ src: string; dst?: string }>): Promise<number>;
+  kill(selectors: FlowSelector[]): Promise<number>;
 }
 
 export interface PolicyView {
@@ -132,7 +139,7 @@ export class PolicyApplier {
   async applyRules(): Promise<{ killed: number }> {
     const started = this.#now();
     const devices = this.o.devices.knownDevices();
-    const kills: Array<{ src: string; dst?: string }> = [];
+    const kills: FlowSelector[] = [];
 
     const blockedMacs = new Set<string>();
     for (const d of devices) {
@@ -149,11 +156,20 @@ export class PolicyApplier {
       blockedMacs.size !== this.#internetBlocked.size ||
       [...blockedMacs].some((m) => !this.#internetBlocked.has(m));
 
+    // Flows a lifted block caught stay tagged, and the kernel keeps dropping their remote side:
+    // end them too, so the device starts over with flows that pass.
+    for (const d of devices) {
+      if (!this.#internetBlocked.has(d.mac) || blockedMacs.has(d.mac)) continue;
+      for (const src of this.o.devices.addressesOf(d.deviceId)) kills.push({ src, blockedOnly: true });
+    }
     const stale: Array<{ mac: string; address: string }> = [];
     for (const [key, p] of this.#pairs) {
       if (this.o.policy.decide(p.deviceId, p.name).action !== 'block') {
         this.#pairs.delete(key);
         stale.push({ mac: p.mac, address: p.address });
+        for (const src of this.o.devices.addressesOf(p.deviceId)) {
+          if (isIPv4(src) === isIPv4(p.address)) kills.push({ src, dst: p.address, blockedOnly: true });
+        }
       }
     }
 
@@ -323,10 +339,10 @@ export class PolicyApplier {
   }
 }
 
-function dedupe<T extends { src: string; dst?: string }>(xs: T[]): T[] {
+function dedupe(xs: FlowSelector[]): FlowSelector[] {
   const seen = new Set<string>();
   return xs.filter((x) => {
-    const k = `${x.src}|${x.dst ?? ''}`;
+    const k = `${x.src}|${x.dst ?? ''}|${x.blockedOnly ? 'b' : ''}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;

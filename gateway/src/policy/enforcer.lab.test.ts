@@ -8,6 +8,7 @@ import {
   buildGatewayTable,
   GATEWAY_TABLE,
   Nft,
+  NftSession,
   type NftSnapshot,
   type TableSpec,
 } from '../netfilter/index.js';
@@ -56,7 +57,9 @@ const forwarded = (s: NftSnapshot) => ({
 const POLICY = /^(block|allow|bypass|internet|quic)_|^(policy_|dns_redirect)/;
 
 describe('enforcer in the lab: blocks, kills live flows, redirects DNS, stops bypasses', { skip }, () => {
-  const nft = new Nft(runner, { netns: GW });
+  // As the daemon runs it: element changes through one long-lived nft process.
+  const session = new NftSession({ netns: GW });
+  const nft = new Nft(runner, { netns: GW, session });
   const enforcer = new Enforcer(nft);
   const children: ChildProcess[] = [];
   const downloads: Download[] = [];
@@ -82,6 +85,7 @@ describe('enforcer in the lab: blocks, kills live flows, redirects DNS, stops by
   before(async () => {
     await labDown();
     await labUp();
+    session.warm();
     spec = buildGatewayTable({
       lan: LAB.gw.lanIf,
       wan: LAB.gw.wanIf,
@@ -113,6 +117,7 @@ describe('enforcer in the lab: blocks, kills live flows, redirects DNS, stops by
   });
 
   after(async () => {
+    session.close();
     for (const d of downloads) d.stop();
     for (const c of children) c.kill('SIGKILL');
     await labDown();
