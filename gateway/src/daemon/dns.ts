@@ -3,8 +3,9 @@ import { isIP } from 'node:net';
 import type { Logger } from '../log.js';
 import type { Db } from '../db/open.js';
 import type { HealthRegistry } from '../health/registry.js';
-import { DnsServer, parseUpstream } from '../dns/index.js';
+import { parseUpstream } from '../dns/index.js';
 import type { ClientDevices, DnsAnswerListener } from '../dns/types.js';
+import { DnsThread } from './dns-thread/client.js';
 import { QueryLogStore } from '../querylog/store.js';
 import { QueryLogWriter } from '../querylog/writer.js';
 import { SettingsStore } from '../settings/store.js';
@@ -51,7 +52,8 @@ export function dnsFallbackFor(upstreams: readonly string[]): { ipv4?: string; i
 }
 
 export interface DnsStack {
-  server: DnsServer | null;
+  /** The resolver, in its own thread; null when the daemon runs without DNS (--dns-port 0). */
+  server: DnsThread | null;
   log: QueryLogStore;
   writer: QueryLogWriter;
   settings: DnsSettingsService;
@@ -68,7 +70,10 @@ export async function startDns(o: {
   /** From initialUpstreams(). */
   cliUpstreams: string[];
   policy: PolicyStack;
-  clients: ClientDevices;
+  clients: ClientDevices & {
+    addressEntries(): Array<[string, number]>;
+    onAddressesChanged(listener: () => void): void;
+  };
   health: HealthRegistry;
   log: Logger;
 }): Promise<DnsStack> {
@@ -98,22 +103,28 @@ export async function startDns(o: {
       if (r.decision.action === 'block' && r.decision.ruleId !== null) hits.hit(r.decision.ruleId, 1);
     },
   };
-  let server: DnsServer | null = null;
+  let server: DnsThread | null = null;
   if (o.listen.length) {
-    server = new DnsServer({
+    const thread = new DnsThread({
       listen: o.listen,
       settings: settings.get(),
-      policy: o.policy.engine,
+      policy: () => o.policy.snapshot(),
       clients: o.clients,
       listener,
       health: o.health,
       log,
     });
-    await server.start();
+    await thread.start();
+    server = thread;
     settings.onChange((s) => {
-      server!.updateSettings(s);
+      thread.updateSettings(s);
       checkUpstreams(s.upstreams);
     });
+    // The thread decides with copies of the policy and of who holds which address; a rule's
+    // API call returns only once the thread's copy has it (the next query is already blocked).
+    o.policy.engine.onChange(() => void thread.syncPolicy());
+    o.policy.rules.onChange(() => thread.policySynced());
+    o.clients.onAddressesChanged(() => thread.syncClients());
   }
 
   let reportedDropped = 0;

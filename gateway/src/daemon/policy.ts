@@ -16,6 +16,7 @@ import { HitCounter } from '../policy/hits.js';
 import type { AnswerMemory } from '../attribution/answers.js';
 import { killFlows } from '../conntrack/kill.js';
 import { CT_MARK_BLOCKED } from '../netfilter/gateway-table.js';
+import type { PolicySnapshot } from './dns-thread/messages.js';
 
 export interface PolicyStack {
   catalog: Catalog;
@@ -26,6 +27,8 @@ export interface PolicyStack {
   hits: HitCounter;
   /** After a scan: new devices may need their MAC in the kernel sets. */
   refreshDevices(): Promise<void>;
+  /** What the engine decides from, for the DNS thread's copy (engine.onChange says when it moved). */
+  snapshot(): PolicySnapshot;
 }
 
 /**
@@ -89,5 +92,14 @@ export async function startPolicy(o: {
   });
   await applier.applyDevices();
   await applier.applyRules();
-  return { catalog, engine, rules, applier, memory, hits, refreshDevices: () => applier.applyDevices() };
+  return {
+    catalog,
+    engine,
+    rules,
+    applier,
+    memory,
+    hits,
+    refreshDevices: () => applier.applyDevices(),
+    snapshot: () => ({ rules: [...engine.rules()], bypassExempt: [...exempt] }),
+  };
 }

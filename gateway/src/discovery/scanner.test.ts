@@ -91,6 +91,25 @@ test('an address that moves to another device takes future bytes with it, and th
   assert.equal(await restarted.deviceIdForAddress('192.168.77.11'), 2);
 });
 
+test('address listeners hear of new and moved addresses, not of repeated sightings', async () => {
+  const devices = new MemoryDevices();
+  const clock = { t: 1_000_000 };
+  const table = { current: [['192.168.77.11', '02:00:00:00:00:01']] as Array<[string, string]> };
+  const s = scanner(devices, table, clock);
+  const heard: Array<Array<[string, number]>> = [];
+  s.onAddressesChanged(() => heard.push(s.addressEntries()));
+  await s.start();
+  await s.scan();
+  clock.t += 10_000;
+  await s.scan();
+  assert.deepEqual(heard, [[['192.168.77.11', 1]]], 'one change: the first sighting');
+  clock.t += 10_000;
+  table.current = [['192.168.77.11', '02:00:00:00:00:02']];
+  await s.scan();
+  assert.deepEqual(heard.at(-1), [['192.168.77.11', 2]], 'the address moved');
+  assert.equal(heard.length, 2);
+});
+
 test('an unknown address gets one fresh neighbour read, at most once a second', async () => {
   const devices = new MemoryDevices();
   const clock = { t: 1_000_000 };

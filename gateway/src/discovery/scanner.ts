@@ -41,6 +41,8 @@ export class DeviceScanner {
   readonly #byAddress = new Map<string, { deviceId: number; seen: number }>();
   readonly #lastSeen = new Map<number, number>();
   #lastScan = 0;
+  readonly #addressListeners: Array<() => void> = [];
+  #addressesChanged = false;
   readonly #written = new Map<string, { fingerprint: string; at: number }>();
   readonly #now: () => Date;
 
@@ -53,6 +55,29 @@ export class DeviceScanner {
     for (const device of await this.opts.devices.list()) {
       this.#byMac.set(device.mac, device.id);
       for (const a of device.addresses) this.#remember(a.address, device.id, a.lastSeen.getTime());
+    }
+    this.#announce();
+  }
+
+  /** Called after a load or scan that gave an address to a device (new, or moved from another). */
+  onAddressesChanged(listener: () => void): void {
+    this.#addressListeners.push(listener);
+  }
+
+  /** Every [address, device id] known, for copies of the map kept elsewhere (the DNS thread). */
+  addressEntries(): Array<[string, number]> {
+    return [...this.#byAddress].map(([address, v]) => [address, v.deviceId]);
+  }
+
+  #announce() {
+    if (!this.#addressesChanged) return;
+    this.#addressesChanged = false;
+    for (const l of this.#addressListeners) {
+      try {
+        l();
+      } catch (err) {
+        this.opts.log.error({ err }, 'address change listener failed');
+      }
     }
   }
 
@@ -111,6 +136,7 @@ export class DeviceScanner {
       this.#lastSeen.set(deviceId, at.getTime());
       for (const address of addresses) this.#remember(address, deviceId, at.getTime());
     }
+    this.#announce();
   }
 
   async deviceIdForMac(mac: string): Promise<number> {
@@ -175,6 +201,9 @@ export class DeviceScanner {
 
   #remember(address: string, deviceId: number, seen: number) {
     const cur = this.#byAddress.get(address);
-    if (!cur || cur.seen <= seen) this.#byAddress.set(address, { deviceId, seen });
+    if (!cur || cur.seen <= seen) {
+      if (cur?.deviceId !== deviceId) this.#addressesChanged = true;
+      this.#byAddress.set(address, { deviceId, seen });
+    }
   }
 }

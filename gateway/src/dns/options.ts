@@ -64,7 +64,7 @@ export interface DnsServerOptions {
   /** Clock in epoch ms (cache ages, query timestamps); injected by tests. */
   now?: () => number;
   /** Raises HEALTH_UPSTREAM_UNREACHABLE while no upstream answers. */
-  health?: HealthRegistry;
+  health?: Pick<HealthRegistry, 'raise' | 'clear'>;
   tuning?: Partial<DnsTuning>;
 }
 

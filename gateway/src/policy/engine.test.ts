@@ -411,11 +411,14 @@ test('explain lists every matching rule, most specific first, with its specifici
 test('a generation bump (setRules / invalidate) drops cached decisions', () => {
   const engine = new PolicyEngine({ catalog });
   const g0 = engine.generation;
+  let told = 0;
+  engine.onChange(() => (told += 1));
   assert.equal(engine.decide(KID, 'youtube.com').action, 'allow');
   assert.equal(engine.cachedDecisions, 1);
 
   engine.setRules(rulesOf([['block', 'service:youtube', KID]]));
   assert.ok(engine.generation > g0);
+  assert.equal(told, 1, 'listeners (the DNS thread) hear of the change');
   assert.equal(engine.cachedDecisions, 0);
   assert.deepEqual(engine.decide(KID, 'youtube.com'), { action: 'block', ruleId: 1, reason: 'rule' });
 

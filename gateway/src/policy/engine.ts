@@ -91,6 +91,7 @@ export class PolicyEngine<R extends PolicyRule = PolicyRule> implements DomainPo
   #rules: readonly R[] = [];
   #compiled: Compiled = compile([]);
   #generation = 0;
+  readonly #changeListeners: Array<() => void> = [];
 
   constructor(options: PolicyEngineOptions<R>) {
     this.#catalog = options.catalog;
@@ -119,6 +120,12 @@ export class PolicyEngine<R extends PolicyRule = PolicyRule> implements DomainPo
   invalidate(): void {
     this.#cache.clear();
     this.#generation++;
+    for (const l of this.#changeListeners) l();
+  }
+
+  /** Called synchronously after every rule or device-setting change (copies of the policy follow it). */
+  onChange(listener: () => void): void {
+    this.#changeListeners.push(listener);
   }
 
   /** All rules, enabled or not, as last set. */
