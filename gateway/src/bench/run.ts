@@ -174,7 +174,17 @@ after the kernel sets are filled and the live flows are killed.
 | POST start → client's last downloaded byte | ${percentile(d.block.stopMs, 50).toFixed(1)} | ${percentile(d.block.stopMs, 99).toFixed(1)} | ${Math.max(...d.block.stopMs).toFixed(1)} |
 
 Goal: p99 ≤ 100 ms. Every try also checks the client's next query gets 0.0.0.0.
+Slowest tries (try: POST start → last byte, POST round trip): ${slowest(d.block)}.
 `;
+}
+
+function slowest(b: DnsBench['block'], n = 3): string {
+  return b.stopMs
+    .map((ms, i) => ({ i, ms }))
+    .sort((x, y) => y.ms - x.ms)
+    .slice(0, n)
+    .map(({ i, ms }) => `#${i + 1}: ${ms.toFixed(1)} ms, ${b.postMs[i]!.toFixed(1)} ms`)
+    .join('; ');
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -111,6 +111,7 @@ export async function startDns(o: {
       policy: () => o.policy.snapshot(),
       clients: o.clients,
       listener,
+      onQueriesDropped: (n) => writer.noteDropped(n),
       health: o.health,
       log,
     });

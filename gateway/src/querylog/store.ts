@@ -24,23 +24,31 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export class QueryLogStore {
   constructor(private readonly db: Db) {}
 
+  /**
+   * One statement per chunk, each column as one array parameter (`unnest`): under a DNS flood the
+   * log writes ~2 000 rows a second on the daemon's own thread, and building a 2 000-row VALUES
+   * list through the ORM cost ~10x more than the database's own work.
+   */
   async append(records: readonly DnsQueryRecord[]): Promise<void> {
     for (let i = 0; i < records.length; i += CHUNK) {
-      await this.db.insert(dnsQueries).values(
-        records.slice(i, i + CHUNK).map((r) => ({
-          at: new Date(r.at),
-          deviceId: r.deviceId,
-          client: r.client,
-          name: r.name,
-          qtype: r.qtype,
-          rcode: r.rcode,
-          answer: r.answers.slice(0, MAX_ANSWERS).join(','),
-          ruleId: r.decision.ruleId,
-          blockReason: r.decision.action === 'block' ? r.decision.reason : null,
-          latencyUs: Math.min(Math.round(r.latencyUs), 2 ** 31 - 1),
-          cached: r.cached,
-        })),
-      );
+      const rows = records.slice(i, i + CHUNK);
+      const col = <T>(f: (r: DnsQueryRecord) => T) => sql.param(rows.map(f));
+      await this.db.execute(sql`
+        insert into dns_queries
+          (at, device_id, client, name, qtype, rcode, answer, rule_id, block_reason, latency_us, cached)
+        select * from unnest(
+          ${col((r) => new Date(r.at).toISOString())}::timestamptz[],
+          ${col((r) => r.deviceId)}::integer[],
+          ${col((r) => r.client)}::inet[],
+          ${col((r) => r.name)}::text[],
+          ${col((r) => r.qtype)}::text[],
+          ${col((r) => r.rcode)}::text[],
+          ${col((r) => r.answers.slice(0, MAX_ANSWERS).join(','))}::text[],
+          ${col((r) => r.decision.ruleId)}::integer[],
+          ${col((r) => (r.decision.action === 'block' ? r.decision.reason : null))}::text[],
+          ${col((r) => Math.min(Math.round(r.latencyUs), 2 ** 31 - 1))}::integer[],
+          ${col((r) => r.cached)}::boolean[]
+        )`);
     }
   }
 

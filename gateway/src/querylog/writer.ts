@@ -34,6 +34,11 @@ export class QueryLogWriter {
     return this.#buffer.length;
   }
 
+  /** Records lost before they reached this writer (the DNS thread's own rate limit). */
+  noteDropped(count: number): void {
+    this.#dropped += count;
+  }
+
   push(record: DnsQueryRecord): void {
     if (this.#buffer.length >= this.maxBuffered) {
       this.#dropped += 1;

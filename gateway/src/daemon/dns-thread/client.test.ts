@@ -5,7 +5,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Rule } from '@packetpilot/protocol';
-import { resolveUdp, startDnsmasq, testLogger, waitFor, type Dnsmasq } from '../../dns/testing.js';
+import { createSocket } from 'node:dgram';
+import {
+  queryPacket,
+  resolveUdp,
+  startDnsmasq,
+  testLogger,
+  waitFor,
+  type Dnsmasq,
+} from '../../dns/testing.js';
 import type { DnsAnswerListener, DnsQueryRecord } from '../../dns/types.js';
 import type { AnswerEvent, PolicySnapshot } from './messages.js';
 import { DnsThread } from './client.js';
@@ -48,6 +56,7 @@ describe('DnsThread: the resolver in a worker thread', () => {
   let entries: Array<[string, number]> = [];
   const unknown: string[] = [];
   const health: string[] = [];
+  let dropped = 0;
 
   before(async () => {
     upstream = await startDnsmasq({ hosts: ['10.0.0.1 host1.test', '10.9.9.9 games.test'] });
@@ -66,6 +75,7 @@ describe('DnsThread: the resolver in a worker thread', () => {
         unknownClient: (a) => unknown.push(a),
       },
       listener: rec,
+      onQueriesDropped: (n) => (dropped += n),
       health: { raise: (code) => health.push(`+${code}`), clear: (code) => health.push(`-${code}`) },
       log: testLogger(),
     });
@@ -90,6 +100,40 @@ describe('DnsThread: the resolver in a worker thread', () => {
     const q = await waitFor('query record', () => rec.queries.find((x) => x.name === 'host1.test'));
     assert.equal(q.rcode, 'NOERROR');
     assert.deepEqual(unknown, ['127.0.0.1'], 'the unknown client was reported for a rescan');
+
+    for (let i = 0; i < 5; i++) await resolveUdp(port, 'host1.test', 'A');
+    await waitFor('six query records', () => rec.queries.filter((x) => x.name === 'host1.test').length === 6);
+    assert.equal(
+      rec.answers.filter((x) => x.name === 'host1.test').length,
+      1,
+      'the same answer to the same client is passed on once a second, not per query',
+    );
+  });
+
+  it('a flood of allowed queries: records over the rate are counted as dropped, none vanish', async () => {
+    const before = (await thread.stats())!.queries;
+    const recorded = rec.queries.length;
+    const sock = createSocket('udp4');
+    const q = queryPacket('host1.test', 'A');
+    let answered = 0;
+    sock.on('message', () => (answered += 1));
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    for (let i = 0; i < 8000; i++) {
+      sock.send(q, port, '127.0.0.1');
+      if (i % 200 === 199) await new Promise((r) => setImmediate(r));
+    }
+    await waitFor('answers to stop arriving', async () => {
+      const seen = answered;
+      await new Promise((r) => setTimeout(r, 200));
+      return answered === seen;
+    });
+    sock.close();
+    const handled = (await thread.stats())!.queries - before;
+    await waitFor(
+      'every handled query recorded or counted',
+      () => rec.queries.length - recorded + dropped === handled,
+    );
+    assert.ok(dropped > 0, `some records dropped over the rate (handled ${handled})`);
   });
 
   it('a device rule applies once the address map and the policy reach the thread', async () => {

@@ -28,6 +28,8 @@ export interface DnsThreadOptions {
   policy: () => PolicySnapshot;
   clients: ClientDevices & { addressEntries(): Array<[string, number]> };
   listener: DnsAnswerListener;
+  /** Allowed queries the thread did not pass on (over its rate; see worker.ts). */
+  onQueriesDropped?(count: number): void;
   health?: { raise(code: string, message: string): void; clear(code: string): void };
   log: Logger;
   catalogDir?: string;
@@ -189,6 +191,7 @@ export class DnsThread {
         // Answers first: a flow opened right after an answer finds its name in the memory.
         for (const a of m.answers) o.listener.onAnswer(a);
         for (const q of m.queries) o.listener.onQuery(q);
+        if (m.droppedQueries) o.onQueriesDropped?.(m.droppedQueries);
         break;
       case 'unknownClient':
         o.clients.unknownClient?.(m.address);

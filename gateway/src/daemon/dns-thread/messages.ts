@@ -46,7 +46,7 @@ export type FromWorker =
   | { type: 'started'; addresses: ListenAddress[] }
   | { type: 'failed'; message: string }
   /** Answers before queries: the attribution memory learns an address before the log shows it. */
-  | { type: 'events'; answers: AnswerEvent[]; queries: DnsQueryRecord[] }
+  | { type: 'events'; answers: AnswerEvent[]; queries: DnsQueryRecord[]; droppedQueries: number }
   | { type: 'unknownClient'; address: string }
   | { type: 'health'; raise: boolean; code: string; message?: string }
   | { type: 'policyApplied'; seq: number }

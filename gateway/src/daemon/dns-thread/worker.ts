@@ -15,6 +15,18 @@ import type { AnswerEvent, FromWorker, PolicySnapshot, ToWorker, WorkerInit } fr
 
 /** A client no device holds is reported at most this often (the scanner throttles rescans too). */
 const UNKNOWN_CLIENT_REPORT_MS = 2_000;
+/**
+ * The same answer to the same client is passed on at most once in this window: the attribution
+ * memory and the enforcer only need it again when it changes or nears its TTL, and a client
+ * asking for one name thousands of times a second would otherwise cost the main thread as much.
+ */
+const SAME_ANSWER_MS = 1_000;
+/**
+ * Allowed queries beyond this rate (burst: a second's worth) are counted, not sent: the query
+ * log writes at most 2 000 rows a second (querylog/writer.ts) and drops the rest anyway (reported in health). Blocked
+ * queries always go through — they are the rule hits and the "why blocked" of the log.
+ */
+const QUERY_RECORDS_PER_SECOND = 2_000;
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
@@ -47,13 +59,45 @@ const clients: ClientDevices = {
 
 let answers: AnswerEvent[] = [];
 let queries: DnsQueryRecord[] = [];
+let droppedQueries = 0;
 let flushScheduled = false;
 function flush() {
   flushScheduled = false;
-  if (!answers.length && !queries.length) return;
-  post({ type: 'events', answers, queries });
+  if (!answers.length && !queries.length && !droppedQueries) return;
+  post({ type: 'events', answers, queries, droppedQueries });
   answers = [];
   queries = [];
+  droppedQueries = 0;
+}
+
+const lastAnswer = new Map<string, { at: number; addresses: string; decision: string }>();
+function isRepeat(a: AnswerEvent, now: number): boolean {
+  const key = `${a.client}\0${a.name}`;
+  const addresses = a.addresses.join(',');
+  const decision = `${a.decision.action}:${a.decision.ruleId}`;
+  const last = lastAnswer.get(key);
+  if (last && last.addresses === addresses && last.decision === decision && now - last.at < SAME_ANSWER_MS)
+    return true;
+  if (!last && lastAnswer.size >= 50_000) lastAnswer.clear();
+  lastAnswer.set(key, { at: now, addresses, decision });
+  return false;
+}
+
+let tokens = QUERY_RECORDS_PER_SECOND;
+let refilledAt = Date.now();
+function admitQuery(r: DnsQueryRecord): boolean {
+  if (r.decision.action === 'block') return true;
+  if (tokens < 1) {
+    const now = Date.now();
+    tokens = Math.min(
+      QUERY_RECORDS_PER_SECOND,
+      tokens + ((now - refilledAt) * QUERY_RECORDS_PER_SECOND) / 1000,
+    );
+    refilledAt = now;
+    if (tokens < 1) return false;
+  }
+  tokens -= 1;
+  return true;
 }
 function schedule() {
   if (flushScheduled) return;
@@ -62,11 +106,13 @@ function schedule() {
 }
 const listener: DnsAnswerListener = {
   onAnswer(a) {
+    if (isRepeat(a, Date.now())) return;
     answers.push(a);
     schedule();
   },
   onQuery(r) {
-    queries.push(r);
+    if (admitQuery(r)) queries.push(r);
+    else droppedQueries += 1;
     schedule();
   },
 };
