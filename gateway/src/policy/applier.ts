@@ -233,6 +233,7 @@ export class PolicyApplier {
       stale.length ? this.o.enforcer.unblockPairs(stale) : undefined,
     ]);
     this.#internetBlocked = blockedMacs;
+    const setsMs = this.#now() - started;
     const killed = kills.length ? await this.o.killer.kill(dedupe(kills)) : 0;
     this.o.log.info(
       {
@@ -240,6 +241,7 @@ export class PolicyApplier {
         added: fresh.length,
         removed: stale.length,
         killed,
+        setsMs,
         ms: this.#now() - started,
       },
       'policy applied',

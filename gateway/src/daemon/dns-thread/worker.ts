@@ -70,16 +70,28 @@ function flush() {
   droppedQueries = 0;
 }
 
-const lastAnswer = new Map<string, { at: number; addresses: string; decision: string }>();
+/** client → name → what was last passed on. Answers from the cache share one addresses array. */
+const lastAnswer = new Map<
+  string,
+  Map<string, { at: number; addresses: readonly string[]; decision: string }>
+>();
+let remembered = 0;
 function isRepeat(a: AnswerEvent, now: number): boolean {
-  const key = `${a.client}\0${a.name}`;
-  const addresses = a.addresses.join(',');
-  const decision = `${a.decision.action}:${a.decision.ruleId}`;
-  const last = lastAnswer.get(key);
-  if (last && last.addresses === addresses && last.decision === decision && now - last.at < SAME_ANSWER_MS)
-    return true;
-  if (!last && lastAnswer.size >= 50_000) lastAnswer.clear();
-  lastAnswer.set(key, { at: now, addresses, decision });
+  let names = lastAnswer.get(a.client);
+  if (names === undefined) {
+    names = new Map();
+    lastAnswer.set(a.client, names);
+  }
+  const decision = a.decision.action === 'block' ? `b${a.decision.ruleId}` : `a${a.decision.ruleId}`;
+  const last = names.get(a.name);
+  if (last !== undefined && now - last.at < SAME_ANSWER_MS && last.decision === decision) {
+    if (last.addresses === a.addresses || last.addresses.join() === a.addresses.join()) return true;
+  }
+  if (last === undefined && ++remembered > 50_000) {
+    lastAnswer.clear();
+    remembered = 0;
+  }
+  names.set(a.name, { at: now, addresses: a.addresses, decision });
   return false;
 }
 
