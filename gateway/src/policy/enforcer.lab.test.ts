@@ -6,6 +6,7 @@ import { LAB, LAB_NAMES, execIn, labClient, labDown, labUp, waitFor } from '../l
 import { DOT_BANNER } from '../lab/http-server.js';
 import {
   buildGatewayTable,
+  CT_MARK_BLOCKED,
   GATEWAY_TABLE,
   Nft,
   NftSession,
@@ -213,6 +214,42 @@ describe('enforcer in the lab: blocks, kills live flows, redirects DNS, stops by
       sorted.at(-1)! <= 100,
       `every run stopped within 100 ms: ${latencies.map((l) => l.toFixed(1))}`,
     );
+  });
+
+  test('a block alone (no kill) tags the flow and stops both directions; lifting it ends only tagged flows', async () => {
+    await reset();
+    const url = `http://${YOUTUBE}/bytes/${60 * 1024 ** 3}`;
+    const other = download(c2.ns, url);
+    const mine = download(c1.ns, url);
+    downloads.push(other, mine);
+    await growing(mine, 'c1 download to start', 4 << 20);
+    await growing(other, 'c2 download to start');
+    const tagged = ['-L', '--mark', `${CT_MARK_BLOCKED}/${CT_MARK_BLOCKED}`];
+    await enforcer.blockPairs([{ mac: c1.mac, address: YOUTUBE, ttlSeconds: 300 }]);
+    await waitFor(
+      async () =>
+        (
+          await runner.run('conntrack', [...tagged, '-s', c1.ipv4, '-d', YOUTUBE], { netns: GW })
+        ).stdout.includes(YOUTUBE),
+      { timeoutMs: 2000, what: "c1's flow tagged by the drop rule" },
+    );
+    const ct2 = await runner.run('conntrack', [...tagged, '-s', c2.ipv4], { netns: GW });
+    assert.doesNotMatch(ct2.stdout, /src=/, "c2's flow to the same address is not tagged");
+    // The server's packets still arrive at the gateway, but none reaches c1 any more.
+    await sleep(300);
+    const settled = mine.total;
+    await sleep(500);
+    assert.equal(mine.total, settled, 'no byte reaches c1 although its flow was never killed');
+    assert.ok(other.total > 0);
+
+    await enforcer.unblockPairs([{ mac: c1.mac, address: YOUTUBE }]);
+    const killed = await killFlows(runner, [{ src: c1.ipv4, dst: YOUTUBE, markBits: CT_MARK_BLOCKED }], {
+      netns: GW,
+    });
+    assert.ok(killed >= 1, `the tagged flow ended: ${killed}`);
+    const left = await runner.run('conntrack', ['-L', '-s', c2.ipv4, '-d', YOUTUBE], { netns: GW });
+    assert.match(left.stdout, /ESTABLISHED/, "c2's untagged flow is left alone");
+    assert.ok(await curlOk(c1.ns, `http://${YOUTUBE}/health`), 'c1 works again');
   });
 
   test('IPv6 pairs: a v6 download is cut the same way; the v4 address of the same name is untouched', async () => {

@@ -210,6 +210,12 @@ export class DnsThread {
         }
         break;
       }
+      case 'log': {
+        const { level, bindings, obj, msg } = m.record;
+        const log = Object.keys(bindings).length ? o.log.child(bindings) : o.log;
+        log[level](obj, msg);
+        break;
+      }
       case 'stats':
         this.#statsWaiting.get(m.seq)?.(m.stats);
         this.#statsWaiting.delete(m.seq);

@@ -6,6 +6,7 @@ import type { Rule } from '@packetpilot/protocol';
 import type { ListenAddress, DnsStats, DnsTuning } from '../../dns/options.js';
 import type { DnsQueryRecord, DnsSettings } from '../../dns/types.js';
 import type { Decision } from '../../policy/decision.js';
+import type { LogRecord } from './log.js';
 
 /** Everything the worker's policy engine decides from: the same inputs as the main one. */
 export interface PolicySnapshot {
@@ -51,4 +52,5 @@ export type FromWorker =
   | { type: 'health'; raise: boolean; code: string; message?: string }
   | { type: 'policyApplied'; seq: number }
   | { type: 'stats'; seq: number; stats: DnsStats }
+  | { type: 'log'; record: LogRecord }
   | { type: 'stopped' };

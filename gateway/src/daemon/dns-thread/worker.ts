@@ -9,8 +9,8 @@ import type { Rule } from '@packetpilot/protocol';
 import { Catalog } from '../../classify/catalog.js';
 import { DnsServer } from '../../dns/server.js';
 import type { ClientDevices, DnsAnswerListener, DnsQueryRecord } from '../../dns/types.js';
-import { createLogger } from '../../log.js';
 import { PolicyEngine } from '../../policy/engine.js';
+import { threadLogger } from './log.js';
 import type { AnswerEvent, FromWorker, PolicySnapshot, ToWorker, WorkerInit } from './messages.js';
 
 /** A client no device holds is reported at most this often (the scanner throttles rescans too). */
@@ -31,7 +31,7 @@ const QUERY_RECORDS_PER_SECOND = 2_000;
 const port = parentPort!;
 const init = workerData as WorkerInit;
 const post = (m: FromWorker) => port.postMessage(m);
-const log = createLogger(init.logLevel).child({ thread: 'dns' });
+const log = threadLogger(init.logLevel, (record) => post({ type: 'log', record }), { thread: 'dns' });
 
 let exempt = new Set<number>();
 const engine = new PolicyEngine<Rule>({
