@@ -23,22 +23,25 @@ export interface DnsQueryRecord {
   transport: 'udp' | 'tcp';
 }
 
+/** An answer that carries addresses, as the attribution memory and the enforcer learn it. */
+export interface DnsAnswer {
+  client: string;
+  deviceId: number;
+  /** The name the client asked for (not the CNAME target). */
+  name: string;
+  addresses: readonly string[];
+  /** Remaining TTL in seconds (the minimum over the address records). */
+  ttl: number;
+  decision: Decision;
+}
+
 /**
  * Called for every answer that carries addresses, blocked or not: the attribution memory and
  * the enforcer learn (client, address) → name from it. Must be cheap: it runs on the hot path.
  * addresses is shared with the cache; do not mutate it.
  */
 export interface DnsAnswerListener {
-  onAnswer(a: {
-    client: string;
-    deviceId: number;
-    /** The name the client asked for (not the CNAME target). */
-    name: string;
-    addresses: readonly string[];
-    /** Remaining TTL in seconds (the minimum over the address records). */
-    ttl: number;
-    decision: Decision;
-  }): void;
+  onAnswer(a: DnsAnswer): void;
   onQuery(record: DnsQueryRecord): void;
 }
 

@@ -1,6 +1,7 @@
 import { isIPv4 } from 'node:net';
 import type { Logger } from '../log.js';
 import { deviceKey, type AnswerMemory } from '../attribution/answers.js';
+import type { DnsAnswer } from '../dns/types.js';
 import type { Decision } from './decision.js';
 
 /** The kernel side of enforcement (netfilter sets); see policy/enforcer.ts. */
@@ -102,14 +103,7 @@ export class PolicyApplier {
   }
 
   /** From the DNS server for every answer with addresses: remember it, and block what must be. */
-  onAnswer(a: {
-    client: string;
-    deviceId: number;
-    name: string;
-    addresses: readonly string[];
-    ttl: number;
-    decision: Decision;
-  }): void {
+  onAnswer(a: DnsAnswer): void {
     this.o.memory.remember(deviceKey(a.deviceId, a.client), a.addresses, a.name, a.ttl);
     if (a.decision.action !== 'block') {
       // An allow rule beats an internet block for its names: let their addresses through.

@@ -16,7 +16,7 @@ const STOP_MS = 5_000;
 const RESTART_DELAY_MS = 1_000;
 /**
  * The daemon runs with a small young generation (--max-semi-space-size=2) to keep its memory
- * low; the resolver allocates per query and pays for that in scavenges (~+50 % queries/s with
+ * low; the resolver allocates per query and pays for that in scavenges (~+25 % queries/s with
  * 16 MB semi-spaces in the bench), so its isolate gets more.
  */
 const RESOLVER_YOUNG_GENERATION_MB = 48;

@@ -4,8 +4,7 @@
  */
 import type { Rule } from '@packetpilot/protocol';
 import type { ListenAddress, DnsStats, DnsTuning } from '../../dns/options.js';
-import type { DnsQueryRecord, DnsSettings } from '../../dns/types.js';
-import type { Decision } from '../../policy/decision.js';
+import type { DnsAnswer, DnsQueryRecord, DnsSettings } from '../../dns/types.js';
 import type { LogRecord } from './log.js';
 
 /** Everything the worker's policy engine decides from: the same inputs as the main one. */
@@ -34,14 +33,8 @@ export type ToWorker =
   | { type: 'stats'; seq: number }
   | { type: 'stop' };
 
-export interface AnswerEvent {
-  client: string;
-  deviceId: number;
-  name: string;
-  addresses: readonly string[];
-  ttl: number;
-  decision: Decision;
-}
+/** An answer on its way to the main thread's listener. */
+export type AnswerEvent = DnsAnswer;
 
 export type FromWorker =
   | { type: 'started'; addresses: ListenAddress[] }
