@@ -23,8 +23,9 @@ const UNKNOWN_CLIENT_REPORT_MS = 2_000;
 const SAME_ANSWER_MS = 1_000;
 /**
  * Allowed queries beyond this rate (burst: a second's worth) are counted, not sent: the query
- * log writes at most 2 000 rows a second (querylog/writer.ts) and drops the rest anyway (reported in health). Blocked
- * queries always go through — they are the rule hits and the "why blocked" of the log.
+ * log writes at most 2 000 rows a second (querylog/writer.ts) and drops the rest anyway
+ * (reported in health). Blocked queries always go through — they are the rule hits and the
+ * "why blocked" of the log.
  */
 const QUERY_RECORDS_PER_SECOND = 2_000;
 
