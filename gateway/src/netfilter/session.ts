@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../log.js';
+import { withNetns } from '../os/runner.js';
 
 /**
  * What `list tables` prints in JSON mode, first thing on its line. It is the session's
@@ -78,10 +79,8 @@ export class NftSession {
 
   #start(): ChildProcess {
     // stderr joins stdout in the child so an error and the marker after it arrive in order.
-    const argv = ['-c', 'exec nft -j -i 2>&1'];
-    const child = this.#netns
-      ? spawn('ip', ['netns', 'exec', this.#netns, 'sh', ...argv], { stdio: ['pipe', 'pipe', 'ignore'] })
-      : spawn('sh', argv, { stdio: ['pipe', 'pipe', 'ignore'] });
+    const [file, argv] = withNetns('sh', ['-c', 'exec nft -j -i 2>&1'], this.#netns);
+    const child = spawn(file, argv, { stdio: ['pipe', 'pipe', 'ignore'] });
     this.#child = child;
     this.#buffer = '';
     child.stdout!.setEncoding('utf8');

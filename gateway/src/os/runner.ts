@@ -36,7 +36,8 @@ export class CommandError extends Error {
   }
 }
 
-function withNetns(cmd: string, args: readonly string[], netns?: string): [string, string[]] {
+/** `cmd args`, or `ip netns exec NS cmd args` when a namespace is given. */
+export function withNetns(cmd: string, args: readonly string[], netns?: string): [string, string[]] {
   return netns ? ['ip', ['netns', 'exec', netns, cmd, ...args]] : [cmd, [...args]];
 }
 

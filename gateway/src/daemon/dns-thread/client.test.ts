@@ -14,8 +14,13 @@ import {
   waitFor,
   type Dnsmasq,
 } from '../../dns/testing.js';
-import type { DnsAnswerListener, DnsQueryRecord } from '../../dns/types.js';
-import type { AnswerEvent, PolicySnapshot } from './messages.js';
+import {
+  DEFAULT_DNS_SETTINGS,
+  type DnsAnswer,
+  type DnsAnswerListener,
+  type DnsQueryRecord,
+} from '../../dns/types.js';
+import type { PolicySnapshot } from './messages.js';
 import { DnsThread } from './client.js';
 
 const DEVICE = 4;
@@ -37,9 +42,9 @@ function blockDomain(id: number, value: string, deviceId: number): Rule {
 }
 
 class Recorder implements DnsAnswerListener {
-  answers: AnswerEvent[] = [];
+  answers: DnsAnswer[] = [];
   queries: DnsQueryRecord[] = [];
-  onAnswer(a: AnswerEvent) {
+  onAnswer(a: DnsAnswer) {
     this.answers.push(a);
   }
   onQuery(r: DnsQueryRecord) {
@@ -62,12 +67,7 @@ describe('DnsThread: the resolver in a worker thread', () => {
     upstream = await startDnsmasq({ hosts: ['10.0.0.1 host1.test', '10.9.9.9 games.test'] });
     thread = new DnsThread({
       listen: [{ address: '127.0.0.1', port: 0 }],
-      settings: {
-        upstreams: [`127.0.0.1:${upstream.port}`],
-        blockMode: 'null',
-        blockTtl: 10,
-        queryLogRetentionHours: 24,
-      },
+      settings: { ...DEFAULT_DNS_SETTINGS, upstreams: [`127.0.0.1:${upstream.port}`] },
       policy: () => policy,
       clients: {
         addressEntries: () => entries,

@@ -121,7 +121,7 @@ export class DnsThread {
     this.#waiting.clear();
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    // The thread sends its last answers and query records before it says 'stopped'.
+    // The thread sends its last answers and query records before it exits.
     this.#post(worker, { type: 'stop' });
     const timer = setTimeout(() => void worker.terminate(), STOP_MS);
     await exited;

@@ -33,17 +33,13 @@ export type ToWorker =
   | { type: 'stats'; seq: number }
   | { type: 'stop' };
 
-/** An answer on its way to the main thread's listener. */
-export type AnswerEvent = DnsAnswer;
-
 export type FromWorker =
   | { type: 'started'; addresses: ListenAddress[] }
   | { type: 'failed'; message: string }
   /** Answers before queries: the attribution memory learns an address before the log shows it. */
-  | { type: 'events'; answers: AnswerEvent[]; queries: DnsQueryRecord[]; droppedQueries: number }
+  | { type: 'events'; answers: DnsAnswer[]; queries: DnsQueryRecord[]; droppedQueries: number }
   | { type: 'unknownClient'; address: string }
   | { type: 'health'; raise: boolean; code: string; message?: string }
   | { type: 'policyApplied'; seq: number }
   | { type: 'stats'; seq: number; stats: DnsStats }
-  | { type: 'log'; record: LogRecord }
-  | { type: 'stopped' };
+  | { type: 'log'; record: LogRecord };

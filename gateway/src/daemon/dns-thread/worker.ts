@@ -8,10 +8,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Rule } from '@packetpilot/protocol';
 import { Catalog } from '../../classify/catalog.js';
 import { DnsServer } from '../../dns/server.js';
-import type { ClientDevices, DnsAnswerListener, DnsQueryRecord } from '../../dns/types.js';
+import type { ClientDevices, DnsAnswer, DnsAnswerListener, DnsQueryRecord } from '../../dns/types.js';
 import { PolicyEngine } from '../../policy/engine.js';
 import { threadLogger } from './log.js';
-import type { AnswerEvent, FromWorker, PolicySnapshot, ToWorker, WorkerInit } from './messages.js';
+import type { FromWorker, PolicySnapshot, ToWorker, WorkerInit } from './messages.js';
 
 /** A client no device holds is reported at most this often (the scanner throttles rescans too). */
 const UNKNOWN_CLIENT_REPORT_MS = 2_000;
@@ -58,7 +58,7 @@ const clients: ClientDevices = {
   },
 };
 
-let answers: AnswerEvent[] = [];
+let answers: DnsAnswer[] = [];
 let queries: DnsQueryRecord[] = [];
 let droppedQueries = 0;
 let flushScheduled = false;
@@ -77,7 +77,7 @@ const lastAnswer = new Map<
   Map<string, { at: number; addresses: readonly string[]; decision: string }>
 >();
 let remembered = 0;
-function isRepeat(a: AnswerEvent, now: number): boolean {
+function isRepeat(a: DnsAnswer, now: number): boolean {
   let names = lastAnswer.get(a.client);
   if (names === undefined) {
     names = new Map();
@@ -162,7 +162,6 @@ port.on('message', (m: ToWorker) => {
     case 'stop':
       void server.stop().then(() => {
         flush();
-        post({ type: 'stopped' });
         port.close();
       });
       break;
