@@ -29,7 +29,7 @@ ADMIN_PASSWORD=$(sed -n 2p "$CREDS")
 # A gateway left over from an earlier run would hold the port.
 pkill -f "cli/main.js gateway --lan lan0" 2>/dev/null || true
 # The same Node flags as the systemd unit: see docs/decisions/0006-memory.md.
-ip netns exec pp-gw env MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --v8-pool-size=1 gateway/dist/cli/main.js gateway --lan lan0 --wan wan0 --upstream 198.18.0.1 --data-dir "$DATA_DIR" &
+ip netns exec pp-gw env MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072 node --max-semi-space-size=2 --v8-pool-size=1 gateway/dist/cli/main.js gateway --lan lan0 --wan wan0 --upstream 198.18.0.1 --data-dir "$DATA_DIR" &
 GW_PID=$!
 cleanup() {
   $PP lab traffic stop >/dev/null 2>&1 || true

@@ -70,7 +70,15 @@ export interface DnsBench {
   dnsmasq: DnsperfResult;
   /** bench/dgram-floor.ts: a fixed answer and nothing else, node:dgram's ceiling. */
   floor: DnsperfResult;
-  block: { stopMs: number[]; postMs: number[]; tries: number };
+  block: BlockTries;
+}
+
+export interface BlockTries {
+  stopMs: number[];
+  postMs: number[];
+  /** Wall-clock time (ms since the epoch) each try's POST started, to find it in the daemon's log. */
+  startedAt: number[];
+  tries: number;
 }
 
 /** Needs the lab up and the gateway running (admin API client given). */
@@ -139,18 +147,20 @@ export async function dnsBench(api: ApiClient): Promise<DnsBench> {
  * POST a rule blocking YouTube for client 1 while it downloads from YouTube; measure when its last
  * byte arrived after the POST started, and check its next query is blocked; delete; repeat.
  */
-async function blockLatency(api: ApiClient, tries: number) {
+async function blockLatency(api: ApiClient, tries: number): Promise<BlockTries> {
   const c1 = labClient(1);
   const youtube = LAB_NAMES.find((n) => n.name === 'www.youtube.com')!.ipv4[0]!;
   const kid = (await api.get<Device[]>('/devices')).find((d) => d.mac === c1.mac);
   if (!kid) throw new Error('client 1 is not a known device');
   const stopMs: number[] = [];
   const postMs: number[] = [];
+  const startedAt: number[] = [];
   for (let i = 0; i < tries; i++) {
     const d = download(c1.ns, `http://www.youtube.com/bytes/${40 * 1024 ** 3}`);
     try {
       await growing(d, 'download running');
       const t0 = performance.timeOrigin + performance.now();
+      startedAt.push(t0);
       const rule = await api.send<Rule>('POST', '/rules', {
         action: 'block',
         target: { type: 'service', id: 'youtube' },
@@ -171,10 +181,42 @@ async function blockLatency(api: ApiClient, tries: number) {
       d.stop();
     }
   }
-  return { stopMs, postMs, tries };
+  return { stopMs, postMs, startedAt, tries };
 }
 
 export const percentile = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 };
+
+export interface BlockPhases {
+  /** POST start → the applier starts: HTTP, authentication, the rule's database writes. */
+  beforeApplyMs: number;
+  /** The applier starts → kernel sets changed. */
+  setsMs: number;
+  /** Kernel sets changed → conntrack kills done. */
+  killMs: number;
+}
+
+/**
+ * Each try's phases, from the daemon's `policy applied` log line (pino's `time` is when it was
+ * written, at the end of the apply): the first such line after the try's POST started.
+ */
+export function blockPhases(daemonLog: string, block: BlockTries): Array<BlockPhases | null> {
+  const applied: Array<{ time: number; ms: number; setsMs: number }> = [];
+  for (const line of daemonLog.split('\n')) {
+    if (!line.includes('"policy applied"')) continue;
+    try {
+      const e = JSON.parse(line) as { time: number; ms: number; setsMs: number };
+      applied.push(e);
+    } catch {
+      // a torn line: skip it
+    }
+  }
+  return block.startedAt.map((t0, i) => {
+    const end = t0 + block.postMs[i]!;
+    const e = applied.find((a) => a.time >= t0 && a.time <= end + 5);
+    if (!e) return null;
+    return { beforeApplyMs: e.time - e.ms - t0, setsMs: e.setsMs, killMs: e.ms - e.setsMs };
+  });
+}

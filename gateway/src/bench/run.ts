@@ -12,7 +12,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LAB, labClient, labDown, labUp, addSimulatedDevices, simDevice, execIn } from '../lab/index.js';
 import { GatewayProcess, runCli, ApiClient } from '../testing/gateway-process.js';
-import { dnsBench, percentile, type DnsBench, type DnsperfResult } from './dns.js';
+import {
+  blockPhases,
+  dnsBench,
+  percentile,
+  type BlockPhases,
+  type DnsBench,
+  type DnsperfResult,
+} from './dns.js';
 import { createTestDatabase } from '../db/testing.js';
 import type { Device } from '@packetpilot/protocol';
 
@@ -82,6 +89,32 @@ async function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): Promise<n
   return kb / 1024;
 }
 
+/** Where a process's resident memory is, from /proc/PID/smaps (MB). */
+interface RssParts {
+  /** The node binary and shared libraries: clean file pages. */
+  files: number;
+  /** glibc's brk heap: native allocations below the mmap threshold. */
+  mallocHeap: number;
+  /** Everything else: V8's heaps, WebAssembly memory, large buffers. */
+  anonymous: number;
+}
+
+async function rssParts(pid: number): Promise<RssParts> {
+  const parts: RssParts = { files: 0, mallocHeap: 0, anonymous: 0 };
+  let part: keyof RssParts = 'anonymous';
+  for (const line of (await readFile(`/proc/${pid}/smaps`, 'utf8')).split('\n')) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (mapping) {
+      const name = mapping[1]!;
+      part = name === '[heap]' ? 'mallocHeap' : name.startsWith('/') ? 'files' : 'anonymous';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) parts[part] += Number(rss[1]) / 1024;
+  }
+  return parts;
+}
+
 /** utime + stime of a process, in seconds (fields 14 and 15 of /proc/PID/stat, in clock ticks). */
 async function cpuSeconds(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
@@ -95,6 +128,7 @@ interface SoakResult {
   devices: number;
   peak: number;
   final: number;
+  finalParts: RssParts;
   cpuPercent: number;
 }
 
@@ -124,10 +158,11 @@ async function soak(gatewayArgs: string[], password: string, seconds: number): P
   }
   const devices = (await api.get<Device[]>('/devices')).length;
   const final = await rssMb(pid);
+  const finalParts = await rssParts(pid);
   peak = Math.max(peak, await rssMb(pid, 'VmHWM'));
   const cpuPercent = (((await cpuSeconds(pid)) - cpuStart) / ((Date.now() - started) / 1000)) * 100;
   await g.stop();
-  return { seconds, rounds, devices, peak, final, cpuPercent };
+  return { seconds, rounds, devices, peak, final, finalParts, cpuPercent };
 }
 
 /** The daemon on PGlite (`dataDir`, admin made), then on a fresh PostgreSQL database. */
@@ -147,7 +182,7 @@ async function memorySoaks(dataDir: string, password: string) {
   }
 }
 
-function dnsReport(d: DnsBench): string {
+function dnsReport(d: DnsBench, phases: Array<BlockPhases | null>): string {
   const row = (name: string, r: DnsperfResult) =>
     `| ${name} | ${r.qps.toFixed(0)} | ${r.sent} | ${r.lost} | ${r.avgMs.toFixed(3)} | ${r.maxMs.toFixed(2)} |`;
   return `## DNS: cached answers (dnsperf -c 4 from pp-c1, 500 names, 10 s, same run)
@@ -174,16 +209,31 @@ after the kernel sets are filled and the live flows are killed.
 | POST start → client's last downloaded byte | ${percentile(d.block.stopMs, 50).toFixed(1)} | ${percentile(d.block.stopMs, 99).toFixed(1)} | ${Math.max(...d.block.stopMs).toFixed(1)} |
 
 Goal: p99 ≤ 100 ms. Every try also checks the client's next query gets 0.0.0.0.
-Slowest tries (try: POST start → last byte, POST round trip): ${slowest(d.block)}.
+Slowest tries (try: POST start → last byte, POST round trip [before the applier + sets + kills]): ${slowest(d.block, phases)}.
+
+Where a POST's time goes, from the daemon's \`policy applied\` log line (p50 / max over the tries
+found in the log): ${phaseSummary(phases)}.
 `;
 }
 
-function slowest(b: DnsBench['block'], n = 3): string {
+function phaseSummary(phases: Array<BlockPhases | null>): string {
+  const found = phases.filter((p): p is BlockPhases => p !== null);
+  if (!found.length) return 'no tries found in the log';
+  const of = (k: keyof BlockPhases) => {
+    const xs = found.map((p) => p[k]);
+    return `${percentile(xs, 50).toFixed(1)} / ${Math.max(...xs).toFixed(1)} ms`;
+  };
+  return `before the applier (HTTP, authentication, database) ${of('beforeApplyMs')}; kernel sets ${of('setsMs')}; conntrack kills ${of('killMs')} (${found.length} of ${phases.length} tries)`;
+}
+
+function slowest(b: DnsBench['block'], phases: Array<BlockPhases | null>, n = 3): string {
+  const split = (p: BlockPhases | null | undefined) =>
+    p ? ` [${p.beforeApplyMs.toFixed(0)} + ${p.setsMs.toFixed(0)} + ${p.killMs.toFixed(0)}]` : '';
   return b.stopMs
     .map((ms, i) => ({ i, ms }))
     .sort((x, y) => y.ms - x.ms)
     .slice(0, n)
-    .map(({ i, ms }) => `#${i + 1}: ${ms.toFixed(1)} ms, ${b.postMs[i]!.toFixed(1)} ms`)
+    .map(({ i, ms }) => `#${i + 1}: ${ms.toFixed(1)} ms, ${b.postMs[i]!.toFixed(1)} ms${split(phases[i])}`)
     .join('; ');
 }
 
@@ -217,7 +267,7 @@ async function main() {
     // a failed bench must not leave the daemon running (it would keep this process alive)
     await dnsGateway.stop();
   }
-  const dnsSection = dnsReport(dns);
+  const dnsSection = dnsReport(dns, blockPhases(dnsGateway.log, dns.block));
   console.log(dnsSection);
   if (process.env.PP_BENCH === 'dns') {
     await labDown();
@@ -254,6 +304,10 @@ async function main() {
   await labDown();
   await rm(dataDir, { recursive: true, force: true });
 
+  const soaks = [
+    ['PGlite (embedded, default)', pglite],
+    ['PostgreSQL (--database-url)', postgres],
+  ] as const;
   const fmt = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
   const report = `# Benchmarks
 
@@ -284,7 +338,7 @@ Reference: a bare \`node\` process is ~40 MB RSS on this machine.
 
 | database | soak | rounds | devices listed | peak RSS | RSS at the end | daemon CPU |
 |---|---|---|---|---|---|---|
-${[['PGlite (embedded, default)', pglite] as const, ['PostgreSQL (--database-url)', postgres] as const]
+${soaks
   .map(
     ([name, r]) =>
       `| ${name} | ${r.seconds} s | ${r.rounds} | ${r.devices} | ${r.peak.toFixed(1)} MB | ${r.final.toFixed(1)} MB | ${r.cpuPercent.toFixed(1)} % of a core |`,
@@ -292,6 +346,17 @@ ${[['PGlite (embedded, default)', pglite] as const, ['PostgreSQL (--database-url
   .join('\n')}
 
 Goal: ≤ 150 MB after 10 minutes.
+
+Where the RSS at the end is (/proc/PID/smaps):
+
+| database | node binary and libraries (file pages) | malloc heap | anonymous: V8 heaps, WebAssembly memory, buffers |
+|---|---|---|---|
+${soaks
+  .map(
+    ([name, { finalParts: p }]) =>
+      `| ${name} | ${p.files.toFixed(1)} MB | ${p.mallocHeap.toFixed(1)} MB | ${p.anonymous.toFixed(1)} MB |`,
+  )
+  .join('\n')}
 
 ${dnsSection}`;
   await writeFile(REPORT, report);

@@ -18,8 +18,16 @@ export const DAEMON_NODE_FLAGS = [
   // e.g. PP_DAEMON_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the daemon in a bench
   ...(process.env.PP_DAEMON_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
 ];
-/** glibc's malloc arenas: two instead of one per thread that ever allocated (read at process start). */
-export const DAEMON_ENV = { MALLOC_ARENA_MAX: '2' };
+/**
+ * glibc's malloc, read at process start: two arenas instead of one per thread that ever allocated,
+ * and fixed mmap/trim thresholds. Left dynamic, one freed 16 MB block (a login's scrypt) raises
+ * both thresholds for good, and later large blocks stay in the heap after they are freed.
+ */
+export const DAEMON_ENV = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '131072',
+  MALLOC_TRIM_THRESHOLD_: '131072',
+};
 export const GATEWAY_URL = `http://${LAB.lan.gateway4}:${LAB.ports.gatewayUi}`;
 
 /** Polls `check` until it returns a value other than undefined/false, or throws after the deadline. */
