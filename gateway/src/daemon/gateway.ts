@@ -31,6 +31,7 @@ import {
   Nft,
   NftSession,
   buildGatewayTable,
+  PolicyGeneration,
   enableForwarding,
 } from '../netfilter/index.js';
 import { buildApp, API_VERSION } from '../api/app.js';
@@ -122,12 +123,15 @@ export async function startGateway(
     // No DNS server on 53, no redirect: clients keep their own resolvers. Until our resolver
     // serves (and after it stops), LAN DNS goes straight upstream: DNS fails open.
     const dnsOn53 = args.dnsPort === 53;
+    const policyGeneration = new PolicyGeneration();
     const tableFor = (resolverServing: boolean, fallbackUpstreams: readonly string[]) =>
       buildGatewayTable({
         lan: args.lan,
         wan: args.wan,
         lanAddresses: dnsOn53 ? { ipv4: lanIpv4, ipv6: lanIpv6 } : undefined,
         dnsFallback: dnsOn53 && !resolverServing ? dnsFallbackFor(fallbackUpstreams) : undefined,
+        // a fresh generation: flows are checked again against whatever the sets hold now
+        policyGeneration: policyGeneration.next(),
       });
     await nft.apply(tableFor(false, upstreams));
     nftSession.warm();
@@ -261,6 +265,7 @@ export async function startGateway(
       devices,
       flows: { liveFlows: () => flows.ledger.liveFlows() },
       memory,
+      generation: policyGeneration,
       log,
     });
     const dns = await startDns({

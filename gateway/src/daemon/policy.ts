@@ -15,7 +15,7 @@ import { PolicyApplier, type LabelledFlows } from '../policy/applier.js';
 import { HitCounter } from '../policy/hits.js';
 import type { AnswerMemory } from '../attribution/answers.js';
 import { killFlows } from '../conntrack/kill.js';
-import { CT_MARK_BLOCKED } from '../netfilter/gateway-table.js';
+import { CT_MARK_BLOCKED, type PolicyGeneration } from '../netfilter/gateway-table.js';
 import type { PolicySnapshot } from './dns-thread/messages.js';
 
 export interface PolicyStack {
@@ -44,6 +44,8 @@ export async function startPolicy(o: {
   devices: DeviceService;
   flows: LabelledFlows;
   memory: AnswerMemory;
+  /** The gateway table's policy gate, moved on by every enforcer batch. */
+  generation: PolicyGeneration;
   log: Logger;
 }): Promise<PolicyStack> {
   const log = o.log.child({ module: 'policy' });
@@ -58,7 +60,7 @@ export async function startPolicy(o: {
   const hits = new HitCounter(new RuleStore(o.db), log);
   const applier = new PolicyApplier({
     policy: engine,
-    enforcer: new Enforcer(o.nft, { log }),
+    enforcer: new Enforcer(o.nft, { log, generation: o.generation }),
     killer: {
       kill: (selectors) =>
         killFlows(

@@ -3,7 +3,9 @@ import {
   accept,
   counter,
   ctMarkAdd,
+  ctMarkField,
   ctMarkHas,
+  ctMarkSetField,
   dnat,
   dport,
   drop,
@@ -19,11 +21,13 @@ import {
   rule,
   update,
   type ChainSpec,
+  type NftFamily,
   type NftStmt,
   type Rule,
   type SetSpec,
   type TableSpec,
 } from './table.js';
+import type { NftCommand } from './elements.js';
 
 export const GATEWAY_FAMILY = 'inet';
 export const GATEWAY_TABLE = 'packetpilot';
@@ -72,6 +76,10 @@ export const SET_QUIC_BLOCK = 'quic_block';
 export const CHAIN_POLICY_FORWARD = 'policy_forward';
 export const CHAIN_POLICY_FROM_LAN = 'policy_from_lan';
 export const CHAIN_POLICY_BYPASS = 'policy_bypass';
+/** One rule: accept a flow already checked under the current policy generation. */
+export const CHAIN_POLICY_GATE = 'policy_gate';
+/** One rule: stamp the current generation on a flow the policy let through. */
+export const CHAIN_POLICY_STAMP = 'policy_stamp';
 export const CHAIN_DNS_REDIRECT = 'dns_redirect';
 
 /**
@@ -81,6 +89,17 @@ export const CHAIN_DNS_REDIRECT = 'dns_redirect';
  * not only once `conntrack -D` has run. One high bit, OR-ed in, so marks other tools set survive.
  */
 export const CT_MARK_BLOCKED = 0x4000_0000;
+
+/**
+ * Conntrack mark bits holding the policy generation a flow was last checked under (1–4095; 0 =
+ * never checked). The policy's set lookups cost every packet of a flow the same; once a flow has
+ * passed them, its later packets only compare these bits with the current generation. Every change
+ * to the policy sets writes a new generation (`policyGenerationCommands`, same batch), so each
+ * flow is checked again at its next packet, as if the gate were not there.
+ */
+export const CT_MARK_POLICY_GENERATION = 0x0fff_0000;
+const GENERATION_SHIFT = 16;
+export const MAX_POLICY_GENERATION = CT_MARK_POLICY_GENERATION >>> GENERATION_SHIFT;
 
 /** Before the accounting chains, so packets the policy drops are never counted as usage. */
 export const POLICY_PRIORITY = Priority.filter;
@@ -107,6 +126,8 @@ export interface GatewayTableInput {
    * upstream resolvers (port 53) instead, so clients keep resolving. Replaces the redirect above.
    */
   dnsFallback?: { ipv4?: string; ipv6?: string };
+  /** The policy generation the gate starts with (default 1); see CT_MARK_POLICY_GENERATION. */
+  policyGeneration?: number;
 }
 
 const deviceSet = (name: string, type: SetSpec['type']): SetSpec => ({
@@ -129,7 +150,13 @@ const deviceSet = (name: string, type: SetSpec['type']): SetSpec => ({
  * `update` statement breaks its rule, so a counter after it would undercount exactly when the
  * totals are needed to show the unattributed gap.
  */
-export function buildGatewayTable({ lan, wan, lanAddresses, dnsFallback }: GatewayTableInput): TableSpec {
+export function buildGatewayTable({
+  lan,
+  wan,
+  lanAddresses,
+  dnsFallback,
+  policyGeneration = 1,
+}: GatewayTableInput): TableSpec {
   // One interface test routes each packet to the chain for its direction, so an upload passes
   // two name compares instead of twelve; `goto` (not `jump`) so nothing falls through.
   const forward: ChainSpec = {
@@ -201,7 +228,7 @@ export function buildGatewayTable({ lan, wan, lanAddresses, dnsFallback }: Gatew
       input,
       output,
       postrouting,
-      ...policyChains(lan, lanAddresses, dnsFallback),
+      ...policyChains(lan, lanAddresses, dnsFallback, policyGeneration),
     ],
   };
 }
@@ -234,6 +261,8 @@ function policySets(): SetSpec[] {
  * is never counted — for packets from the LAN to elsewhere (LAN↔LAN hairpins are left alone).
  * Most specific first: a blocked pair drops, an allowed pair accepts (this chain only; accounting
  * still sees it), then the whole-internet block (both blocks tag the flow, CT_MARK_BLOCKED), bypass prevention for non-exempt devices, QUIC.
+ * A flow already checked under the current generation skips all of it (`policy_gate`); one that
+ * passes is stamped (`policy_stamp`). Allowed pairs are not stamped: they are checked every time.
  *
  * DNS redirect in prerouting at `dstnat`: a non-exempt device's DNS to any other address goes to
  * the gateway's resolver, so asking 8.8.8.8 is answered by the gateway. Only new connections pass
@@ -243,6 +272,7 @@ function policyChains(
   lan: string,
   lanAddresses: GatewayTableInput['lanAddresses'],
   dnsFallback: GatewayTableInput['dnsFallback'],
+  generation: number,
 ): ChainSpec[] {
   const exempt = (op: '==' | '!='): NftStmt => inSet('ether saddr', SET_BYPASS_EXEMPT, op);
   const forward: ChainSpec = {
@@ -256,6 +286,7 @@ function policyChains(
   const fromLan: ChainSpec = {
     name: CHAIN_POLICY_FROM_LAN,
     rules: [
+      rule(jump(CHAIN_POLICY_GATE)),
       rule(inSet(['ether saddr', 'ip daddr'], SET_BLOCK_PAIR4), ctMarkAdd(CT_MARK_BLOCKED), drop()),
       rule(inSet(['ether saddr', 'ip6 daddr'], SET_BLOCK_PAIR6), ctMarkAdd(CT_MARK_BLOCKED), drop()),
       rule(inSet(['ether saddr', 'ip daddr'], SET_ALLOW_PAIR4), accept()),
@@ -263,8 +294,10 @@ function policyChains(
       rule(inSet('ether saddr', SET_INTERNET_BLOCK), ctMarkAdd(CT_MARK_BLOCKED), drop()),
       rule(exempt('!='), jump(CHAIN_POLICY_BYPASS)),
       rule(inSet('ether saddr', SET_QUIC_BLOCK), dport('udp', QUIC_PORT), drop()),
+      rule(jump(CHAIN_POLICY_STAMP)),
     ],
   };
+  const { gate, stamp } = generationRules(generation);
   const bypassRules: Rule[] = [
     rule(dport('tcp', DOT_PORT), drop()),
     rule(dport('udp', DOT_PORT), drop()),
@@ -308,7 +341,13 @@ function policyChains(
       }
     }
   }
-  const chains: ChainSpec[] = [fromLan, { name: CHAIN_POLICY_BYPASS, rules: bypassRules }, forward];
+  const chains: ChainSpec[] = [
+    fromLan,
+    { name: CHAIN_POLICY_BYPASS, rules: bypassRules },
+    { name: CHAIN_POLICY_GATE, rules: gate },
+    { name: CHAIN_POLICY_STAMP, rules: stamp },
+    forward,
+  ];
   if (redirect.length) {
     chains.push({
       name: CHAIN_DNS_REDIRECT,
@@ -317,4 +356,56 @@ function policyChains(
     });
   }
   return chains;
+}
+
+function generationRules(generation: number): { gate: Rule[]; stamp: Rule[] } {
+  if (!Number.isInteger(generation) || generation < 1 || generation > MAX_POLICY_GENERATION) {
+    throw new RangeError(`policy generation must be 1–${MAX_POLICY_GENERATION}, got ${generation}`);
+  }
+  const value = generation << GENERATION_SHIFT;
+  return {
+    gate: [rule(ctMarkField(CT_MARK_POLICY_GENERATION, value), accept())],
+    stamp: [rule(ctMarkSetField(CT_MARK_POLICY_GENERATION, value))],
+  };
+}
+
+/**
+ * Moves the gate to `generation`: every flow is checked again at its next packet. Sent in the same
+ * batch as a change to the policy sets, so no packet meets the new sets behind the old gate.
+ */
+export function policyGenerationCommands(
+  generation: number,
+  table: { family: NftFamily; table: string } = { family: GATEWAY_FAMILY, table: GATEWAY_TABLE },
+): NftCommand[] {
+  const { gate, stamp } = generationRules(generation);
+  const cmds: NftCommand[] = [];
+  for (const [chain, rules] of [
+    [CHAIN_POLICY_GATE, gate],
+    [CHAIN_POLICY_STAMP, stamp],
+  ] as const) {
+    cmds.push({ flush: { chain: { ...table, name: chain } } });
+    for (const r of rules) cmds.push({ add: { rule: { ...table, chain, expr: r.expr } } });
+  }
+  return cmds;
+}
+
+/**
+ * The generation a daemon writes next: 1–4095 in turn, starting anywhere, so a restarted daemon
+ * is unlikely to reuse the generation its predecessor stamped on flows that are still open.
+ */
+export class PolicyGeneration {
+  #current: number;
+
+  constructor(start = 1 + Math.floor(Math.random() * MAX_POLICY_GENERATION)) {
+    this.#current = start;
+  }
+
+  get current(): number {
+    return this.#current;
+  }
+
+  next(): number {
+    this.#current = (this.#current % MAX_POLICY_GENERATION) + 1;
+    return this.#current;
+  }
 }

@@ -6,6 +6,12 @@ import {
   CHAIN_DNS_REDIRECT,
   CHAIN_POLICY_BYPASS,
   CHAIN_POLICY_FORWARD,
+  CHAIN_POLICY_FROM_LAN,
+  CHAIN_POLICY_GATE,
+  CHAIN_POLICY_STAMP,
+  MAX_POLICY_GENERATION,
+  PolicyGeneration,
+  policyGenerationCommands,
   SET_BLOCK_PAIR4,
   SET_INTERNET_BLOCK,
 } from './gateway-table.js';
@@ -141,4 +147,36 @@ test('fail-open DNS: while the resolver is down every LAN DNS packet goes to the
     assert.match(r, /"dnat":\{"family":"ip","addr":"198.18.0.1"\}/);
     assert.doesNotMatch(r, /10\.0\.0\.1/, 'no exception for the gateway address: it is not answering');
   }
+});
+
+test('policy gate: a generation outside 1–4095 is refused; generations cycle through 1–4095', () => {
+  for (const bad of [0, MAX_POLICY_GENERATION + 1, 1.5, -1]) {
+    assert.throws(() => buildGatewayTable({ lan: 'lan0', wan: 'wan0', policyGeneration: bad }), RangeError);
+    assert.throws(() => policyGenerationCommands(bad), RangeError);
+  }
+  const g = new PolicyGeneration(MAX_POLICY_GENERATION);
+  assert.deepEqual([g.next(), g.next()], [1, 2]);
+  const seen = new Set<number>();
+  const random = new PolicyGeneration();
+  for (let i = 0; i < MAX_POLICY_GENERATION; i++) seen.add(random.next());
+  assert.equal(seen.size, MAX_POLICY_GENERATION, 'every generation once per cycle');
+  assert.ok(!seen.has(0));
+});
+
+test('policy gate: the table starts with the given generation; the from-LAN chain opens with the gate and ends with the stamp', () => {
+  const s = buildGatewayTable({ lan: 'lan0', wan: 'wan0', policyGeneration: 7 });
+  const chain = (name: string) => s.chains.find((c) => c.name === name)!;
+  const fromLan = chain(CHAIN_POLICY_FROM_LAN).rules;
+  assert.deepEqual(fromLan[0]!.expr, [{ jump: { target: CHAIN_POLICY_GATE } }]);
+  assert.deepEqual(fromLan.at(-1)!.expr, [{ jump: { target: CHAIN_POLICY_STAMP } }]);
+  const cmds = policyGenerationCommands(7);
+  const added = cmds.flatMap((c) => ('add' in c ? [c.add.rule as { chain: string; expr: unknown }] : []));
+  assert.deepEqual(
+    added.map((r) => [r.chain, r.expr]),
+    [
+      [CHAIN_POLICY_GATE, chain(CHAIN_POLICY_GATE).rules[0]!.expr],
+      [CHAIN_POLICY_STAMP, chain(CHAIN_POLICY_STAMP).rules[0]!.expr],
+    ],
+    'a bump writes the same rules the table starts with',
+  );
 });

@@ -90,7 +90,12 @@ export type NftStmt =
   | { match: { op: MatchOp; left: NftLhs; right: string | number } }
   | { set: { op: 'update' | 'add'; elem: NftLhs; set: string } }
   | { counter: string | { packets: number; bytes: number } }
-  | { mangle: { key: { ct: { key: 'mark' } }; value: { '|': [{ ct: { key: 'mark' } }, number] } } }
+  | {
+      mangle: {
+        key: { ct: { key: 'mark' } };
+        value: { '|': [{ ct: { key: 'mark' } } | NftCtMarkBits, number] };
+      };
+    }
   | { masquerade: null }
   | { dnat: { family: 'ip' | 'ip6'; addr: string } }
   | { accept: null }
@@ -172,6 +177,23 @@ export function ctMarkHas(bits: number): NftStmt {
 /** `ct mark set ct mark | BITS`: tags the packet's flow, keeping mark bits other tools use. */
 export function ctMarkAdd(bits: number): NftStmt {
   return { mangle: { key: { ct: { key: 'mark' } }, value: { '|': [{ ct: { key: 'mark' } }, bits] } } };
+}
+
+/** `ct mark & MASK == VALUE`: the flow's mark carries VALUE in the MASK bits. */
+export function ctMarkField(mask: number, value: number): NftStmt {
+  return { match: { op: '==', left: { '&': [{ ct: { key: 'mark' } }, mask] }, right: value } };
+}
+
+/** `ct mark set ct mark & ~MASK | VALUE`: writes VALUE into the MASK bits, keeping the others. */
+export function ctMarkSetField(mask: number, value: number): NftStmt {
+  // VALUE's own bits are kept in the AND mask too: the same result, in the form nft lists back.
+  const keep = (~mask | value) >>> 0;
+  return {
+    mangle: {
+      key: { ct: { key: 'mark' } },
+      value: { '|': [{ '&': [{ ct: { key: 'mark' } }, keep] }, value] },
+    },
+  };
 }
 
 export const masquerade = (): NftStmt => ({ masquerade: null });

@@ -7,9 +7,11 @@ import { DOT_BANNER } from '../lab/http-server.js';
 import {
   buildGatewayTable,
   CT_MARK_BLOCKED,
+  CT_MARK_POLICY_GENERATION,
   GATEWAY_TABLE,
   Nft,
   NftSession,
+  PolicyGeneration,
   type NftSnapshot,
   type TableSpec,
 } from '../netfilter/index.js';
@@ -61,7 +63,9 @@ describe('enforcer in the lab: blocks, kills live flows, redirects DNS, stops by
   // As the daemon runs it: element changes through one long-lived nft process.
   const session = new NftSession({ netns: GW });
   const nft = new Nft(runner, { netns: GW, session });
-  const enforcer = new Enforcer(nft);
+  // As the daemon runs it: every batch moves the table's policy gate on.
+  const generation = new PolicyGeneration();
+  const enforcer = new Enforcer(nft, { generation });
   const children: ChildProcess[] = [];
   const downloads: Download[] = [];
   let spec: TableSpec;
@@ -91,6 +95,7 @@ describe('enforcer in the lab: blocks, kills live flows, redirects DNS, stops by
       lan: LAB.gw.lanIf,
       wan: LAB.gw.wanIf,
       lanAddresses: { ipv4: LAB.lan.gateway4, ipv6: LAB.lan.gateway6 },
+      policyGeneration: generation.next(),
     });
     // The gateway's own resolver, as distinct from pp-wan's as can be.
     children.push(
@@ -252,6 +257,43 @@ describe('enforcer in the lab: blocks, kills live flows, redirects DNS, stops by
     assert.ok(await curlOk(c1.ns, `http://${YOUTUBE}/health`), 'c1 works again');
   });
 
+  test('policy gate: a checked flow skips the policy until the generation moves; then its next packet meets the new sets', async () => {
+    await reset();
+    const mine = download(c1.ns, `http://${YOUTUBE}/bytes/${60 * 1024 ** 3}`);
+    downloads.push(mine);
+    await growing(mine, 'c1 download to start', 4 << 20);
+    const stamp = (generation.current << 16) >>> 0;
+    const stamped = await runner.run(
+      'conntrack',
+      ['-L', '-s', c1.ipv4, '-d', YOUTUBE, '--mark', `${stamp}/${CT_MARK_POLICY_GENERATION}`],
+      { netns: GW },
+    );
+    assert.match(stamped.stdout, /ESTABLISHED/, "c1's flow carries the current generation");
+
+    // A block written behind the gate's back (no new generation): the checked flow goes on.
+    await nft.batch([
+      {
+        add: {
+          element: {
+            family: 'inet',
+            table: GATEWAY_TABLE,
+            name: 'block_pair4',
+            elem: [{ elem: { val: { concat: [c1.mac, YOUTUBE] }, timeout: 300 } }],
+          },
+        },
+      },
+    ]);
+    await growing(mine, 'the checked flow to keep going past the unannounced block');
+    assert.equal(await curlOk(c1.ns, `http://${YOUTUBE}/health`), false, 'a new flow meets the block');
+
+    // The enforcer's next batch, for anything, moves the generation: the flow stops.
+    await enforcer.setQuicBlocked([]);
+    await sleep(300);
+    const settled = mine.total;
+    await sleep(500);
+    assert.equal(mine.total, settled, 'no byte reaches c1 once the flow is checked again');
+  });
+
   test('IPv6 pairs: a v6 download is cut the same way; the v4 address of the same name is untouched', async () => {
     await reset();
     const v6 = addrOf('www.youtube.com').ipv6[0]!;
@@ -273,7 +315,7 @@ describe('enforcer in the lab: blocks, kills live flows, redirects DNS, stops by
 
   test('a pair block ends by itself when its timeout runs out; dropped packets are never usage', async () => {
     await reset();
-    const short = new Enforcer(nft, { minTtlSeconds: 1 });
+    const short = new Enforcer(nft, { minTtlSeconds: 1, generation });
     await short.blockPairs([{ mac: c3.mac, address: NETFLIX, ttlSeconds: 3 }]);
     const devTx = async () =>
       (await nft.snapshot('inet', GATEWAY_TABLE))!.sets.dev_tx!.find((e) => e.key === c3.mac)?.packets ?? 0;

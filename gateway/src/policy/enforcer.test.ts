@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeNft } from '../netfilter/fake-nft.js';
-import { buildGatewayTable } from '../netfilter/gateway-table.js';
+import {
+  buildGatewayTable,
+  CHAIN_POLICY_GATE,
+  CHAIN_POLICY_STAMP,
+  MAX_POLICY_GENERATION,
+  PolicyGeneration,
+  policyGenerationCommands,
+} from '../netfilter/gateway-table.js';
 import { Nft } from '../netfilter/nft.js';
 import { Enforcer, refreshModeFor, type EnforcerOptions } from './enforcer.js';
 
@@ -181,4 +188,22 @@ test('a failing batch surfaces with context and changes nothing', async () => {
   );
   assert.deepEqual(await elems(fake, 'block_pair4'), []);
   assert.deepEqual(await new Enforcer(new Nft(new FakeNft()), { refresh: 'update' }).pairCounters(), []);
+});
+
+test('with the policy gate: every batch also moves the gate to the next generation, in the same batch', async () => {
+  const generation = new PolicyGeneration(MAX_POLICY_GENERATION - 1);
+  const { fake, enforcer } = await setup({ refresh: 'update', generation });
+  const gateOf = () =>
+    fake.table!.rules.filter((r) => r.chain === CHAIN_POLICY_GATE || r.chain === CHAIN_POLICY_STAMP);
+  await enforcer.blockPairs([{ mac: C1, address: '198.18.0.10', ttlSeconds: 60 }]);
+  assert.equal(fake.batches.length, 1, 'sets and gate in one atomic batch');
+  assert.deepEqual(fake.batches[0]!.slice(-4), policyGenerationCommands(MAX_POLICY_GENERATION));
+  assert.equal(gateOf().length, 2, 'one gate rule and one stamp rule, the old ones flushed');
+  assert.ok(JSON.stringify(gateOf()).includes(String(MAX_POLICY_GENERATION << 16)));
+
+  // after the last generation comes 1, never 0 (0 is a flow nobody checked yet)
+  await enforcer.unblockPairs([{ mac: C1, address: '198.18.0.10' }]);
+  assert.deepEqual(fake.batches[1]!.slice(-4), policyGenerationCommands(1));
+  assert.equal(gateOf().length, 2);
+  assert.equal(generation.current, 1);
 });

@@ -13,6 +13,8 @@ import {
   SET_BYPASS_IP6,
   SET_INTERNET_BLOCK,
   SET_QUIC_BLOCK,
+  policyGenerationCommands,
+  type PolicyGeneration,
 } from '../netfilter/gateway-table.js';
 import {
   addElements,
@@ -75,6 +77,12 @@ export interface EnforcerOptions {
   refresh?: RefreshMode;
   /** `uname -r`; defaults to the running kernel's. */
   kernelRelease?: string;
+  /**
+   * The table's policy gate (gateway-table.ts). Given, every batch also moves the gate to a new
+   * generation, so flows that passed it are checked against the changed sets. Without it the
+   * table's gate must not be in use (tests of the sets alone).
+   */
+  generation?: PolicyGeneration;
   log?: Logger;
 }
 
@@ -122,6 +130,7 @@ export class Enforcer {
   readonly #maxTtl: number;
   readonly #refresh: RefreshMode;
   readonly #log: Logger | undefined;
+  readonly #generation: PolicyGeneration | undefined;
 
   constructor(nft: EnforcerNft, opts: EnforcerOptions = {}) {
     this.#nft = nft;
@@ -131,6 +140,7 @@ export class Enforcer {
     this.#maxTtl = Math.max(this.#minTtl, opts.maxTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS);
     this.#refresh = opts.refresh ?? refreshModeFor(opts.kernelRelease ?? release());
     this.#log = opts.log;
+    this.#generation = opts.generation;
   }
 
   get refreshMode(): RefreshMode {
@@ -291,8 +301,11 @@ export class Enforcer {
   async #run(cmds: NftCommand[], what: string, count: number): Promise<void> {
     if (cmds.length === 0) return;
     const started = performance.now();
+    const gate = this.#generation
+      ? policyGenerationCommands(this.#generation.next(), { family: this.#family, table: this.#table })
+      : [];
     try {
-      await this.#nft.batch(cmds, `enforcer: ${what}`);
+      await this.#nft.batch([...cmds, ...gate], `enforcer: ${what}`);
     } catch (err) {
       this.#log?.error({ err, what, count }, 'enforcement batch failed');
       throw err;
