@@ -4,6 +4,9 @@
  * few small tables, and a Raspberry Pi has RAM to spare for nothing.
  */
 export const PGLITE_CONF = [
+  // PGlite is one backend; Postgres sizes its shared lock and process tables for 100 (4 MB here).
+  'max_connections=2',
+  'superuser_reserved_connections=0',
   'shared_buffers=2MB',
   'wal_buffers=256kB',
   'temp_buffers=1MB',
