@@ -3,13 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import pg from 'pg';
 import type { Logger } from '../log.js';
 import { PGLITE_CONF } from './pglite-conf.js';
 import * as schema from './schema.js';
@@ -75,8 +70,15 @@ async function ensureCluster(dir: string, log?: Logger): Promise<void> {
   if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr.trim() || 'no message'}`);
 }
 
+// Each driver is loaded only when it is used: the other one's modules would stay in the heap for
+// nothing (pg with drizzle's node-postgres driver is ~2 MB).
 async function openPglite(dir: string | undefined, log?: Logger): Promise<Database> {
   const where = dir ?? 'memory';
+  const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+    import('drizzle-orm/pglite/migrator'),
+  ]);
   let client: PGlite;
   try {
     if (dir !== undefined) {
@@ -105,6 +107,11 @@ async function openPglite(dir: string | undefined, log?: Logger): Promise<Databa
 
 async function openPostgres(url: string, log?: Logger): Promise<Database> {
   const target = describeUrl(url);
+  const [{ default: pg }, { drizzle: drizzlePg }, { migrate: migratePg }] = await Promise.all([
+    import('pg'),
+    import('drizzle-orm/node-postgres'),
+    import('drizzle-orm/node-postgres/migrator'),
+  ]);
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
   // An idle client dying (server restart) must not crash the daemon; the pool reconnects.
   pool.on('error', (err) => log?.warn({ err: errorText(err) }, 'PostgreSQL idle connection error'));
