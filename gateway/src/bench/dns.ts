@@ -214,8 +214,9 @@ export function blockPhases(daemonLog: string, block: BlockTries): Array<BlockPh
     }
   }
   return block.startedAt.map((t0, i) => {
-    const end = t0 + block.postMs[i]!;
-    const e = applied.find((a) => a.time >= t0 && a.time <= end + 5);
+    // pino's time is whole milliseconds and the two clocks are read in two processes: a few ms of slack
+    const end = t0 + block.postMs[i]! + 5;
+    const e = applied.find((a) => a.time >= t0 && a.time <= end);
     if (!e) return null;
     return { beforeApplyMs: e.time - e.ms - t0, setsMs: e.setsMs, killMs: e.ms - e.setsMs };
   });
