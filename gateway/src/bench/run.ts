@@ -162,6 +162,9 @@ async function soak(gatewayArgs: string[], password: string, seconds: number): P
   peak = Math.max(peak, await rssMb(pid, 'VmHWM'));
   const cpuPercent = (((await cpuSeconds(pid)) - cpuStart) / ((Date.now() - started) / 1000)) * 100;
   await g.stop();
+  // PP_BENCH_DAEMON_LOG=DIR keeps each soak's daemon output (e.g. with PP_DAEMON_NODE_FLAGS=--trace-gc)
+  const logDir = process.env.PP_BENCH_DAEMON_LOG;
+  if (logDir) await writeFile(join(logDir, `soak-${gatewayArgs[0]!.slice(2)}.log`), g.log);
   return { seconds, rounds, devices, peak, final, finalParts, cpuPercent };
 }
 

@@ -7,6 +7,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Logger } from '../log.js';
 import { PGLITE_CONF } from './pglite-conf.js';
+import { trimmedPgliteImage, type TrimmedImage } from './pglite-image.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -81,12 +82,20 @@ async function openPglite(dir: string | undefined, log?: Logger): Promise<Databa
   ]);
   let client: PGlite;
   try {
+    let image: TrimmedImage | undefined;
     if (dir !== undefined) {
       await mkdir(dir, { recursive: true });
       await ensureCluster(dir, log);
+      // only for a cluster that exists: initdb reads the files the trimmed image leaves out
+      image = await trimmedPgliteImage();
+      if (image)
+        log?.debug({ keptBytes: image.keptBytes, skippedBytes: image.skippedBytes }, 'PGlite image trimmed');
+      else log?.warn('PGlite image: file table not found, loading the whole image (6 MB more memory)');
     }
     client = await PGlite.create({
       ...(dir === undefined ? {} : { dataDir: dir }),
+      // PGlite only calls arrayBuffer() on it (pglite-image.ts)
+      ...(image ? { fsBundle: image as unknown as Blob } : {}),
       postgresqlconf: PGLITE_CONF,
     });
   } catch (err) {

@@ -8,10 +8,6 @@ export type Bucket = 'minute' | 'hour' | 'day';
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 
-export function defaultTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone;
-}
-
 interface LocalTime {
   year: number;
   month: number;
@@ -20,26 +16,61 @@ interface LocalTime {
   offset: number;
 }
 
-export class TimeBuckets {
-  readonly #format: Intl.DateTimeFormat;
+/** Wall-clock date and UTC offset at an instant, in one time zone. */
+type LocalClock = (t: number) => LocalTime;
 
-  constructor(readonly timeZone: string = defaultTimeZone()) {
-    try {
-      this.#format = new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-      });
-    } catch {
-      throw new Error(
-        `unknown time zone ${JSON.stringify(timeZone)} (expected an IANA name like Europe/Berlin)`,
-      );
+/**
+ * The process's own zone (TZ, else /etc/localtime), through Date's local-time methods. Creating
+ * any Intl.DateTimeFormat makes V8 check every locale ICU ships for date data, which pulls ~9 MB
+ * of ICU tables from the node binary into the daemon's memory for good; Date needs ~0.5 MB (the
+ * zone's rules). Both read the same ICU zone, so they agree (buckets.test.ts checks).
+ */
+const processClock: LocalClock = (t) => {
+  const d = new Date(t);
+  return {
+    year: d.getFullYear(),
+    month: d.getMonth() + 1,
+    day: d.getDate(),
+    offset: -d.getTimezoneOffset() * 60_000,
+  };
+};
+
+/** A named IANA zone, through Intl (tests, and a zone other than the box's). */
+function zoneClock(timeZone: string): LocalClock {
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+  } catch {
+    throw new Error(
+      `unknown time zone ${JSON.stringify(timeZone)} (expected an IANA name like Europe/Berlin)`,
+    );
+  }
+  return (t) => {
+    const p: Record<string, number> = {};
+    for (const part of format.formatToParts(t)) {
+      if (part.type !== 'literal') p[part.type] = Number(part.value);
     }
+    const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = p;
+    const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+    return { year, month, day, offset: wall - Math.floor(t / 1000) * 1000 };
+  };
+}
+
+export class TimeBuckets {
+  readonly #local: LocalClock;
+
+  /** `timeZone`: an IANA name; without one, the box's own zone. */
+  constructor(readonly timeZone?: string) {
+    this.#local = timeZone === undefined ? processClock : zoneClock(timeZone);
   }
 
   start(bucket: Bucket, at: Date | number): Date {
@@ -56,16 +87,6 @@ export class TimeBuckets {
     if (bucket === 'hour') return new Date(this.#hourStart(t + HOUR + MINUTE));
     // Local days last 23 to 25 hours, so 26 hours on is always inside the next day.
     return new Date(this.#dayStart(t + 26 * HOUR));
-  }
-
-  #local(t: number): LocalTime {
-    const p: Record<string, number> = {};
-    for (const part of this.#format.formatToParts(t)) {
-      if (part.type !== 'literal') p[part.type] = Number(part.value);
-    }
-    const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = p;
-    const wall = Date.UTC(year, month - 1, day, hour, minute, second);
-    return { year, month, day, offset: wall - Math.floor(t / 1000) * 1000 };
   }
 
   #hourStart(t: number): number {
