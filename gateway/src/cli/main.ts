@@ -3,9 +3,6 @@ import { createLogger } from '../log.js';
 import { UsageError } from './args.js';
 import { PreflightError } from '../daemon/preflight.js';
 import { AppError } from '../errors.js';
-import { runGatewayCommand } from './gateway-command.js';
-import { runAdminCommand } from './admin-command.js';
-import { runLabCommand } from './lab-command.js';
 import { tuneRuntimeForAppliance } from './runtime.js';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -37,13 +34,14 @@ async function runAgent(args: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   tuneRuntimeForAppliance();
   const [command, ...rest] = argv;
+  // each command loads only its own modules: the daemon runs for months with what it imported
   switch (command) {
     case 'gateway':
-      return runGatewayCommand(rest, createLogger());
+      return (await import('./gateway-command.js')).runGatewayCommand(rest, createLogger());
     case 'admin':
-      return runAdminCommand(rest);
+      return (await import('./admin-command.js')).runAdminCommand(rest);
     case 'lab':
-      return runLabCommand(rest);
+      return (await import('./lab-command.js')).runLabCommand(rest);
     case 'agent':
       return runAgent(rest);
     case undefined:
