@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { openDatabase } from './open.js';
-import { neededByRunningCluster, parseImageTable, trimmedPgliteImage } from './pglite-image.js';
+import {
+  neededByRunningCluster,
+  parseImageTable,
+  pgliteDistDir,
+  trimmedPgliteImage,
+} from './pglite-image.js';
 
 const LOADER =
   'x({files:[{filename:"/a",start:0,end:10},{filename:"/pglite/share/postgresql/postgres.bki",start:10,end:30}],remote_package_size:30})';
@@ -46,7 +50,7 @@ test("PGlite's installed image is trimmed: kept files hold their bytes, skipped 
   assert.ok(image, 'the file table of the installed PGlite was found');
   assert.ok(image.skippedBytes > 4_000_000, `skipped ${image.skippedBytes} bytes`);
   assert.ok(image.keptBytes < 1_500_000, `kept ${image.keptBytes} bytes`);
-  const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+  const dist = pgliteDistDir();
   const whole = await readFile(join(dist, 'pglite.data'));
   const trimmed = new Uint8Array(await image.arrayBuffer());
   assert.equal(trimmed.length, whole.length);

@@ -86,9 +86,14 @@ function keptRuns(files: ImageFile[]): Array<[number, number]> {
   return runs;
 }
 
+/** The installed PGlite's dist/ directory: its loader, `pglite.data` and `pglite.wasm`. */
+export function pgliteDistDir(): string {
+  return dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+}
+
 /** The trimmed image for PGlite's `fsBundle`, or undefined to let PGlite load the whole image. */
 export async function trimmedPgliteImage(): Promise<TrimmedImage | undefined> {
-  const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+  const dist = pgliteDistDir();
   const imagePath = join(dist, 'pglite.data');
   const file = await open(imagePath, 'r');
   try {

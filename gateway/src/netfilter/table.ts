@@ -169,31 +169,31 @@ export function counter(name?: string): NftStmt {
   return name === undefined ? { counter: { packets: 0, bytes: 0 } } : { counter: name };
 }
 
+/** `ct mark`, as nft's JSON spells it; a fresh object each time, as every statement owns its parts. */
+const ctMark = (): { ct: { key: 'mark' } } => ({ ct: { key: 'mark' } });
+/** `ct mark & BITS` */
+const ctMarkBits = (bits: number): NftCtMarkBits => ({ '&': [ctMark(), bits] });
+
 /** `ct mark & BITS != 0`: the packet's flow carries these mark bits. */
 export function ctMarkHas(bits: number): NftStmt {
-  return { match: { op: '!=', left: { '&': [{ ct: { key: 'mark' } }, bits] }, right: 0 } };
+  return { match: { op: '!=', left: ctMarkBits(bits), right: 0 } };
 }
 
 /** `ct mark set ct mark | BITS`: tags the packet's flow, keeping mark bits other tools use. */
 export function ctMarkAdd(bits: number): NftStmt {
-  return { mangle: { key: { ct: { key: 'mark' } }, value: { '|': [{ ct: { key: 'mark' } }, bits] } } };
+  return { mangle: { key: ctMark(), value: { '|': [ctMark(), bits] } } };
 }
 
 /** `ct mark & MASK == VALUE`: the flow's mark carries VALUE in the MASK bits. */
 export function ctMarkField(mask: number, value: number): NftStmt {
-  return { match: { op: '==', left: { '&': [{ ct: { key: 'mark' } }, mask] }, right: value } };
+  return { match: { op: '==', left: ctMarkBits(mask), right: value } };
 }
 
 /** `ct mark set ct mark & ~MASK | VALUE`: writes VALUE into the MASK bits, keeping the others. */
 export function ctMarkSetField(mask: number, value: number): NftStmt {
   // VALUE's own bits are kept in the AND mask too: the same result, in the form nft lists back.
   const keep = (~mask | value) >>> 0;
-  return {
-    mangle: {
-      key: { ct: { key: 'mark' } },
-      value: { '|': [{ '&': [{ ct: { key: 'mark' } }, keep] }, value] },
-    },
-  };
+  return { mangle: { key: ctMark(), value: { '|': [ctMarkBits(keep), value] } } };
 }
 
 export const masquerade = (): NftStmt => ({ masquerade: null });
